@@ -1,0 +1,93 @@
+import { Type, type Static } from 'typebox';
+import { LabelsSchema, MetaSchema, ResourcesSchema } from './common.js';
+
+export const SERVICE_MODES = ['replicated', 'global', 'replicated-job', 'global-job'] as const;
+export type ServiceMode = (typeof SERVICE_MODES)[number];
+
+export const RESTART_CONDITIONS = ['any', 'on-failure', 'none'] as const;
+export type RestartCondition = (typeof RESTART_CONDITIONS)[number];
+
+export const RestartPolicySchema = Type.Object({
+  condition: Type.Union(RESTART_CONDITIONS.map((c) => Type.Literal(c))),
+  /** Wait between a task's end and its replacement's start. */
+  delayMs: Type.Integer({ minimum: 0 }),
+  /** Restarts allowed within `windowMs` (0: unlimited). */
+  maxAttempts: Type.Integer({ minimum: 0 }),
+  /** Window for counting restarts (0: the service's whole life). */
+  windowMs: Type.Integer({ minimum: 0 }),
+});
+export type RestartPolicy = Static<typeof RestartPolicySchema>;
+
+export const ContainerSpecSchema = Type.Object({
+  image: Type.String({ minLength: 1 }),
+  /** Overrides the image's ENTRYPOINT when non-empty. */
+  command: Type.Array(Type.String()),
+  /** Overrides the image's CMD when non-empty. */
+  args: Type.Array(Type.String()),
+  /** `KEY=VALUE` strings. */
+  env: Type.Array(Type.String()),
+  labels: LabelsSchema,
+  workdir: Type.String(),
+  user: Type.String(),
+  /** Time between SIGTERM and SIGKILL when the task is stopped. */
+  stopGracePeriodMs: Type.Integer({ minimum: 0 }),
+});
+export type ContainerSpec = Static<typeof ContainerSpecSchema>;
+
+export const TaskSpecSchema = Type.Object({
+  container: ContainerSpecSchema,
+  resources: Type.Object({ limits: ResourcesSchema, reservations: ResourcesSchema }),
+  restartPolicy: RestartPolicySchema,
+  /** Bumped by `service update --force` to restart every task. */
+  forceUpdate: Type.Integer({ minimum: 0 }),
+});
+export type TaskSpec = Static<typeof TaskSpecSchema>;
+
+/** A service spec as stored: every field present (controlapi fills defaults). */
+export const ServiceSpecSchema = Type.Object({
+  name: Type.String(),
+  labels: LabelsSchema,
+  mode: Type.Union(SERVICE_MODES.map((m) => Type.Literal(m))),
+  /** Desired tasks for replicated services. */
+  replicas: Type.Integer({ minimum: 0 }),
+  task: TaskSpecSchema,
+});
+export type ServiceSpec = Static<typeof ServiceSpecSchema>;
+
+export const ServiceSchema = Type.Object({
+  id: Type.String(),
+  meta: MetaSchema,
+  spec: ServiceSpecSchema,
+});
+export type Service = Static<typeof ServiceSchema>;
+
+const OptionalResources = Type.Partial(ResourcesSchema);
+
+/** A service spec as a client sends it: everything but name and image may be left out. */
+export const ServiceSpecInputSchema = Type.Object({
+  name: Type.String(),
+  labels: Type.Optional(LabelsSchema),
+  mode: Type.Optional(Type.Union(SERVICE_MODES.map((m) => Type.Literal(m)))),
+  replicas: Type.Optional(Type.Integer()),
+  task: Type.Object({
+    container: Type.Object({
+      image: Type.String(),
+      command: Type.Optional(Type.Array(Type.String())),
+      args: Type.Optional(Type.Array(Type.String())),
+      env: Type.Optional(Type.Array(Type.String())),
+      labels: Type.Optional(LabelsSchema),
+      workdir: Type.Optional(Type.String()),
+      user: Type.Optional(Type.String()),
+      stopGracePeriodMs: Type.Optional(Type.Integer()),
+    }),
+    resources: Type.Optional(
+      Type.Object({
+        limits: Type.Optional(OptionalResources),
+        reservations: Type.Optional(OptionalResources),
+      }),
+    ),
+    restartPolicy: Type.Optional(Type.Partial(RestartPolicySchema)),
+    forceUpdate: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
+});
+export type ServiceSpecInput = Static<typeof ServiceSpecInputSchema>;

@@ -1,0 +1,38 @@
+import type { NodeDescription } from './node.js';
+import type { Task, TaskStatus } from './task.js';
+
+/**
+ * Messages of an agent session. Today they travel over an in-process channel; the cluster issue
+ * carries the same messages over a mutual-TLS WebSocket, so they must stay JSON-serialisable.
+ *
+ * Order on a session: agent `register` -> manager `session` -> manager `assignments` (full set)
+ * -> then, in any order, agent `heartbeat`/`status` and manager `assignments` (increments).
+ */
+export type AgentMessage =
+  | { type: 'register'; nodeId: string; description: NodeDescription }
+  | { type: 'heartbeat' }
+  | { type: 'status'; updates: TaskStatusUpdate[] };
+
+export type ManagerMessage =
+  | { type: 'session'; sessionId: string; nodeId: string; heartbeatPeriodMs: number }
+  | { type: 'assignments'; full: boolean; changes: AssignmentChange[] }
+  | { type: 'error'; message: string };
+
+/** A task the node must run (`update`) or forget (`remove`: it may delete the container). */
+export type AssignmentChange =
+  | { action: 'update'; task: Task }
+  | { action: 'remove'; taskId: string };
+
+export interface TaskStatusUpdate {
+  taskId: string;
+  status: TaskStatus;
+}
+
+/** One end of a session: a duplex channel of typed messages. */
+export interface SessionChannel<In, Out> {
+  send(msg: Out): void;
+  /** Registers the single consumer of incoming messages. */
+  onMessage(fn: (msg: In) => void): void;
+  onClose(fn: (reason: string) => void): void;
+  close(reason?: string): void;
+}
