@@ -7,3 +7,4 @@ export * from './node.js';
 export * from './cluster.js';
 export * from './session.js';
 export * from './info.js';
+export * from './control.js';

@@ -1,0 +1,64 @@
+import { Type, type Static } from 'typebox';
+import type { Cluster } from './cluster.js';
+import type { Info, InitRequest } from './info.js';
+import type { Node } from './node.js';
+import { ServiceSchema, type ServiceSpecInput } from './service.js';
+import type { Task } from './task.js';
+import { TaskStateSchema } from './common.js';
+
+export const ServiceStatusSchema = Type.Object({
+  /** Tasks whose observed state is running. */
+  runningTasks: Type.Integer(),
+  /** Tasks that should be running (replicas for replicated services). */
+  desiredTasks: Type.Integer(),
+});
+export type ServiceStatus = Static<typeof ServiceStatusSchema>;
+
+/** A service as listed by the API: the stored object plus live task counts. */
+export const ServiceViewSchema = Type.Intersect([
+  ServiceSchema,
+  Type.Object({ serviceStatus: ServiceStatusSchema }),
+]);
+export type ServiceView = Static<typeof ServiceViewSchema>;
+
+export const TaskFilterSchema = Type.Object({
+  /** Service id, id prefix or name. */
+  service: Type.Optional(Type.String()),
+  /** Node id, id prefix or hostname. */
+  node: Type.Optional(Type.String()),
+  desiredState: Type.Optional(TaskStateSchema),
+});
+export type TaskFilter = Static<typeof TaskFilterSchema>;
+
+export const ServiceUpdateRequestSchema = Type.Object({
+  /** Version the client read; the update fails with CONFLICT if the service changed since. */
+  version: Type.Optional(Type.Integer({ minimum: 0 })),
+  spec: Type.Any(),
+});
+export interface ServiceUpdateRequest {
+  version?: number;
+  spec: ServiceSpecInput;
+}
+
+/**
+ * The control API, as one interface with three implementations: the manager's controlapi
+ * (validates and writes the store), the REST API (serves it over HTTP) and the client
+ * (calls it over HTTP). References (`ref`) accept an id, a unique id prefix or a name.
+ * Errors are `SwarmletError`s.
+ */
+export interface ControlApi {
+  info(): Promise<Info>;
+  init(req: InitRequest): Promise<Cluster>;
+  getCluster(): Promise<Cluster>;
+  listServices(): Promise<ServiceView[]>;
+  getService(ref: string): Promise<ServiceView>;
+  createService(spec: ServiceSpecInput): Promise<ServiceView>;
+  updateService(ref: string, req: ServiceUpdateRequest): Promise<ServiceView>;
+  /** Sets replicas of a replicated service (read-modify-write with retry on CONFLICT). */
+  scaleService(ref: string, replicas: number): Promise<ServiceView>;
+  removeService(ref: string): Promise<void>;
+  listTasks(filter: TaskFilter): Promise<Task[]>;
+  getTask(ref: string): Promise<Task>;
+  listNodes(): Promise<Node[]>;
+  getNode(ref: string): Promise<Node>;
+}
