@@ -12,7 +12,7 @@ export type Meta = Static<typeof MetaSchema>;
 export const LabelsSchema = Type.Record(Type.String(), Type.String());
 export type Labels = Static<typeof LabelsSchema>;
 
-export const TaskStateSchema = Type.Union(TASK_STATES.map((s) => Type.Literal(s)));
+export const TaskStateSchema = Type.Enum(TASK_STATES);
 
 export const ResourcesSchema = Type.Object({
   /** CPU in units of 1e-9 CPUs, as in Docker's NanoCPUs. 0 means no limit. */

@@ -20,13 +20,13 @@ export const NodeSchema = Type.Object({
   id: Type.String(),
   meta: MetaSchema,
   spec: Type.Object({
-    role: Type.Union(NODE_ROLES.map((r) => Type.Literal(r))),
-    availability: Type.Union(NODE_AVAILABILITIES.map((a) => Type.Literal(a))),
+    role: Type.Enum(NODE_ROLES),
+    availability: Type.Enum(NODE_AVAILABILITIES),
     labels: LabelsSchema,
   }),
   description: NodeDescriptionSchema,
   status: Type.Object({
-    state: Type.Union(NODE_STATES.map((s) => Type.Literal(s))),
+    state: Type.Enum(NODE_STATES),
     message: Type.String(),
     addr: Type.String(),
   }),

@@ -8,7 +8,7 @@ export const RESTART_CONDITIONS = ['any', 'on-failure', 'none'] as const;
 export type RestartCondition = (typeof RESTART_CONDITIONS)[number];
 
 export const RestartPolicySchema = Type.Object({
-  condition: Type.Union(RESTART_CONDITIONS.map((c) => Type.Literal(c))),
+  condition: Type.Enum(RESTART_CONDITIONS),
   /** Wait between a task's end and its replacement's start. */
   delayMs: Type.Integer({ minimum: 0 }),
   /** Restarts allowed within `windowMs` (0: unlimited). */
@@ -47,7 +47,7 @@ export type TaskSpec = Static<typeof TaskSpecSchema>;
 export const ServiceSpecSchema = Type.Object({
   name: Type.String(),
   labels: LabelsSchema,
-  mode: Type.Union(SERVICE_MODES.map((m) => Type.Literal(m))),
+  mode: Type.Enum(SERVICE_MODES),
   /** Desired tasks for replicated services. */
   replicas: Type.Integer({ minimum: 0 }),
   task: TaskSpecSchema,
@@ -67,7 +67,7 @@ const OptionalResources = Type.Partial(ResourcesSchema);
 export const ServiceSpecInputSchema = Type.Object({
   name: Type.String(),
   labels: Type.Optional(LabelsSchema),
-  mode: Type.Optional(Type.Union(SERVICE_MODES.map((m) => Type.Literal(m)))),
+  mode: Type.Optional(Type.Enum(SERVICE_MODES)),
   replicas: Type.Optional(Type.Integer()),
   task: Type.Object({
     container: Type.Object({
