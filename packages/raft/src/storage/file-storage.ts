@@ -1,0 +1,170 @@
+import { promises as fsp } from 'node:fs';
+import { MemoryStorage } from '../core/memory-storage.js';
+import {
+  RaftStorageError,
+  StorageErrorCode,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type Snapshot,
+} from '../types.js';
+import { encodeWith, writeEntry, writeHardState, writeSnapshotMeta } from './codec.js';
+import { StorageFaultCode, StorageFaultError } from './errors.js';
+import { MemoryBackedLog } from './memory.js';
+import { encodeRecord, RecordType } from './record.js';
+import { replay } from './replay.js';
+import { readLatestSnapFile, snapDir, writeSnapFile } from './snap-file.js';
+import { type RaftStorage, SerialQueue } from './storage.js';
+import { Wal, type WalOptions, walDir } from './wal.js';
+
+/** Options for `FileStorage.open`. */
+export interface FileStorageOptions extends WalOptions {
+  /** Membership to start with when the directory holds no state yet (bootstrap). */
+  initialConf?: ConfState;
+}
+
+/** What recovery had to repair when opening, for logs and tests. */
+export interface OpenReport {
+  truncatedTail?: { file: string; offset: number };
+}
+
+function entryRecord(e: Entry): Buffer {
+  return encodeRecord(RecordType.Entry, encodeWith(writeEntry, e, e.data.byteLength + 24));
+}
+
+function hardStateRecord(hs: HardState): Buffer {
+  return encodeRecord(RecordType.HardState, encodeWith(writeHardState, hs));
+}
+
+/**
+ * Durable `RaftStorage`: a WAL of CRC-framed records in `<dir>/wal` and the
+ * newest snapshot in `<dir>/snap`, with the live log mirrored in memory for
+ * the core's synchronous reads. Every write is fsynced before its promise
+ * resolves and only then becomes visible to readers. On open, a torn last
+ * record is cut off; mid-log damage throws `StorageFaultError('wal-corrupt')`.
+ */
+export class FileStorage extends MemoryBackedLog implements RaftStorage {
+  private readonly queue = new SerialQueue();
+  private broken: unknown;
+
+  private constructor(
+    mem: MemoryStorage,
+    private readonly wal: Wal,
+    private readonly dir: string,
+    /** What recovery repaired while opening. */
+    readonly openReport: OpenReport,
+  ) {
+    super(mem);
+  }
+
+  /** Opens or creates the storage in `dir`, replaying snapshot and WAL. */
+  static async open(dir: string, opts: FileStorageOptions = {}): Promise<FileStorage> {
+    await fsp.mkdir(dir, { recursive: true });
+    let snap = await readLatestSnapFile(snapDir(dir));
+    const { wal, recovery } = await Wal.open(walDir(dir), opts);
+    if (snap === undefined && recovery.records.length === 0 && opts.initialConf !== undefined) {
+      snap = { meta: { index: 0, term: 0, confState: opts.initialConf }, data: new Uint8Array(0) };
+      await writeSnapFile(snapDir(dir), snap);
+    }
+    const log = replay(recovery.records, snap, dir);
+    const mem = MemoryStorage.withConf(log.snapshot.meta.confState);
+    mem.applySnapshot(log.snapshot);
+    mem.append(log.entries);
+    mem.setHardState(log.hardState);
+    // Each run writes to a fresh segment that starts with the hard state, so
+    // segments never need appending after a repaired tail.
+    await wal.rollover(mem.lastIndex() + 1, [hardStateRecord(log.hardState)]);
+    const report: OpenReport = recovery.truncatedTail ? { truncatedTail: recovery.truncatedTail } : {};
+    return new FileStorage(mem, wal, dir, report);
+  }
+
+  /** WAL segment file names currently on disk, oldest first. */
+  get segments(): readonly string[] {
+    return this.wal.segmentNames;
+  }
+
+  /** @inheritDoc */
+  save(hardState: HardState | undefined, entries: readonly Entry[]): Promise<void> {
+    return this.write(async () => {
+      const offset = this.mem.firstIndex() - 1;
+      const fresh = entries.filter((e) => e.index > offset);
+      const head = fresh[0];
+      if (head !== undefined && head.index > this.mem.lastIndex() + 1) {
+        throw new RaftStorageError(StorageErrorCode.Unavailable, `gap: ${head.index} > ${this.mem.lastIndex() + 1}`);
+      }
+      const recs = fresh.map(entryRecord);
+      if (hardState !== undefined) recs.push(hardStateRecord(hardState));
+      if (recs.length === 0) return;
+      await this.wal.append(recs);
+      this.mem.append(fresh);
+      if (hardState !== undefined) this.mem.setHardState(hardState);
+      if (this.wal.full) await this.rollover();
+    });
+  }
+
+  /** @inheritDoc */
+  saveSnapshot(snap: Snapshot): Promise<void> {
+    return this.write(async () => {
+      if (snap.meta.index < this.mem.snapshot().meta.index) {
+        throw new RaftStorageError(StorageErrorCode.SnapshotOutOfDate);
+      }
+      await writeSnapFile(snapDir(this.dir), snap);
+      await this.wal.append([encodeRecord(RecordType.Snapshot, encodeWith(writeSnapshotMeta, snap.meta))]);
+      this.mem.applySnapshot(snap);
+      await this.wal.dropThrough(snap.meta.index);
+    });
+  }
+
+  /** @inheritDoc */
+  createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
+    return this.write(async () => {
+      if (index <= this.mem.snapshot().meta.index) throw new RaftStorageError(StorageErrorCode.SnapshotOutOfDate);
+      if (index > this.mem.lastIndex()) throw new RaftStorageError(StorageErrorCode.Unavailable);
+      const meta = { index, term: this.mem.term(index), confState };
+      await writeSnapFile(snapDir(this.dir), { meta, data });
+      return this.mem.createSnapshot(index, confState, data);
+    });
+  }
+
+  /** @inheritDoc */
+  compact(index: number): Promise<void> {
+    return this.write(async () => {
+      this.checkCompact(index);
+      if (index >= this.mem.firstIndex()) this.mem.compact(index);
+      await this.wal.dropThrough(index);
+    });
+  }
+
+  /** @inheritDoc */
+  close(): Promise<void> {
+    return this.queue.run(async () => {
+      this.broken ??= new StorageFaultError(StorageFaultCode.Closed, `storage ${this.dir} is closed`);
+      await this.wal.close();
+    });
+  }
+
+  private async rollover(): Promise<void> {
+    await this.wal.rollover(this.mem.lastIndex() + 1, [hardStateRecord(this.mem.initialState().hardState)]);
+  }
+
+  /**
+   * Runs a write in order. An I/O failure leaves the file in an unknown state
+   * (a failed fsync may have dropped dirty pages), so the storage is poisoned:
+   * every later write rethrows instead of acknowledging data it may not have.
+   */
+  private write<T>(fn: () => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      if (this.broken !== undefined) {
+        throw new StorageFaultError(StorageFaultCode.Closed, `storage ${this.dir} is unusable`, undefined, undefined, {
+          cause: this.broken,
+        });
+      }
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof RaftStorageError)) this.broken = err;
+        throw err;
+      }
+    });
+  }
+}
