@@ -1,0 +1,2 @@
+export { buildApi, OPENAPI_PATH, type ApiDeps } from './app.js';
+export { ERROR_STATUS, isErrorCode, toErrorBody } from './errors.js';

@@ -1,0 +1,279 @@
+import type {
+  Cluster,
+  ControlApi,
+  Info,
+  InitRequest,
+  Node,
+  Service,
+  ServiceSpecInput,
+  ServiceUpdateRequest,
+  ServiceView,
+  Task,
+  TaskFilter,
+} from '@swarmlet/api-types';
+import { invalid, isTerminalState, notFound, SwarmletError } from '@swarmlet/api-types';
+import { FAKE_LIFECYCLE, fakeNode, fillSpec, newId, newMeta, newTask } from './fake-objects.js';
+
+/** Options of the fake. */
+export interface FakeControlOptions {
+  /** Advance every task one life-cycle step on each `listTasks` call (for progress displays). */
+  autoAdvance?: boolean;
+  /** Start with a cluster, as after `swarmlet init`. Default true. */
+  initialized?: boolean;
+  /** Tasks whose image matches are rejected with "No such image" instead of starting. */
+  rejectImage?: (image: string) => boolean;
+}
+
+const HISTORY_PER_SLOT = 5;
+
+/**
+ * An in-memory ControlApi for tests of the API, client and CLI: one manager node, services
+ * resolved by id, id prefix or name, and a toy orchestrator that keeps one task per slot and
+ * walks tasks new → running on `advance()`. Not thread-safe, not durable, not the manager.
+ */
+export class FakeControlApi implements ControlApi {
+  cluster: Cluster | undefined;
+  readonly services = new Map<string, Service>();
+  readonly tasks = new Map<string, Task>();
+  readonly nodes: Node[];
+  private version = 1;
+  private readonly opts: FakeControlOptions;
+
+  constructor(opts: FakeControlOptions = {}) {
+    this.opts = opts;
+    this.nodes = [fakeNode('n0deaaaaaaaaaaaaaaaaaaaaa', 'host-1', this.version)];
+    if (opts.initialized ?? true) this.cluster = this.newCluster({});
+  }
+
+  async info(): Promise<Info> {
+    const tasks = [...this.tasks.values()];
+    return {
+      version: '0.1.0-fake',
+      nodeId: this.nodes[0]?.id ?? '',
+      clusterId: this.cluster?.id ?? '',
+      state: this.cluster ? 'active' : 'inactive',
+      role: 'manager',
+      managers: 1,
+      nodes: this.nodes.length,
+      services: this.services.size,
+      tasks: {
+        running: tasks.filter((t) => t.status.state === 'running').length,
+        total: tasks.length,
+      },
+      engine: { version: '27.0.3', apiVersion: '1.46' },
+      dataDir: '/var/lib/swarmlet',
+    };
+  }
+
+  async init(req: InitRequest): Promise<Cluster> {
+    if (this.cluster) {
+      throw new SwarmletError('ALREADY_INITIALIZED', 'this node is already part of a cluster');
+    }
+    this.cluster = this.newCluster(req);
+    return this.cluster;
+  }
+
+  async getCluster(): Promise<Cluster> {
+    return this.requireCluster();
+  }
+
+  async listServices(): Promise<ServiceView[]> {
+    this.requireCluster();
+    return [...this.services.values()].map((s) => this.view(s));
+  }
+
+  async getService(ref: string): Promise<ServiceView> {
+    return this.view(this.resolveService(ref));
+  }
+
+  async createService(input: ServiceSpecInput): Promise<ServiceView> {
+    this.requireCluster();
+    const spec = fillSpec(input);
+    if ([...this.services.values()].some((s) => s.spec.name === spec.name)) {
+      throw new SwarmletError('ALREADY_EXISTS', `service ${spec.name} already exists`);
+    }
+    const service: Service = { id: newId(), meta: newMeta(++this.version), spec };
+    this.services.set(service.id, service);
+    this.reconcile(service);
+    return this.view(service);
+  }
+
+  async updateService(ref: string, req: ServiceUpdateRequest): Promise<ServiceView> {
+    const service = this.resolveService(ref);
+    if (req.version !== undefined && req.version !== service.meta.version) {
+      throw new SwarmletError(
+        'CONFLICT',
+        `service ${service.spec.name} changed since version ${req.version} (now ${service.meta.version})`,
+      );
+    }
+    const spec = fillSpec(req.spec);
+    if (spec.name !== service.spec.name) throw invalid('renaming a service is not supported');
+    const taskChanged = JSON.stringify(spec.task) !== JSON.stringify(service.spec.task);
+    service.spec = spec;
+    service.meta = {
+      ...service.meta,
+      version: ++this.version,
+      updatedAt: new Date().toISOString(),
+    };
+    if (taskChanged) this.liveTasks(service.id).forEach((t) => this.shutdown(t));
+    this.reconcile(service);
+    return this.view(service);
+  }
+
+  async scaleService(ref: string, replicas: number): Promise<ServiceView> {
+    const service = this.resolveService(ref);
+    if (service.spec.mode !== 'replicated') {
+      throw new SwarmletError('FAILED_PRECONDITION', `scale can only be used with replicated mode`);
+    }
+    return this.updateService(service.id, { spec: { ...service.spec, replicas } });
+  }
+
+  async removeService(ref: string): Promise<void> {
+    const service = this.resolveService(ref);
+    this.services.delete(service.id);
+    for (const t of this.tasks.values()) if (t.serviceId === service.id) this.tasks.delete(t.id);
+  }
+
+  async listTasks(filter: TaskFilter): Promise<Task[]> {
+    this.requireCluster();
+    if (this.opts.autoAdvance) this.advance();
+    const serviceId =
+      filter.service === undefined ? undefined : this.resolveService(filter.service).id;
+    const nodeId = filter.node === undefined ? undefined : this.resolveNode(filter.node).id;
+    return [...this.tasks.values()].filter(
+      (t) =>
+        (serviceId === undefined || t.serviceId === serviceId) &&
+        (nodeId === undefined || t.nodeId === nodeId) &&
+        (filter.desiredState === undefined || t.desiredState === filter.desiredState),
+    );
+  }
+
+  async getTask(ref: string): Promise<Task> {
+    this.requireCluster();
+    return resolve([...this.tasks.values()], ref, () => undefined) ?? throwNotFound('task', ref);
+  }
+
+  async listNodes(): Promise<Node[]> {
+    this.requireCluster();
+    return this.nodes;
+  }
+
+  async getNode(ref: string): Promise<Node> {
+    return this.resolveNode(ref);
+  }
+
+  /** One step of the toy agent and orchestrator: every task moves one state forward. */
+  advance(): void {
+    for (const task of this.tasks.values()) this.step(task);
+    for (const service of this.services.values()) this.reconcile(service);
+  }
+
+  private step(task: Task): void {
+    const state = task.status.state;
+    if (isTerminalState(state)) return;
+    if (task.desiredState !== 'running') return this.setState(task, 'shutdown', '');
+    if (state === 'assigned' && this.opts.rejectImage?.(task.spec.container.image)) {
+      return this.setState(task, 'rejected', `No such image: ${task.spec.container.image}`);
+    }
+    const next = FAKE_LIFECYCLE[FAKE_LIFECYCLE.indexOf(state) + 1];
+    if (next === undefined) return;
+    if (next === 'assigned') task.nodeId = this.nodes[0]?.id ?? '';
+    this.setState(task, next, '');
+  }
+
+  private setState(task: Task, state: Task['status']['state'], err: string): void {
+    const now = new Date().toISOString();
+    task.status = { ...task.status, state, err, timestamp: now, message: state };
+    task.meta = { ...task.meta, version: ++this.version, updatedAt: now };
+  }
+
+  /** Keeps one live task per slot 1..replicas and shuts down the rest. */
+  private reconcile(service: Service): void {
+    const live = this.liveTasks(service.id);
+    for (const t of live) {
+      if (t.slot > service.spec.replicas || isTerminalState(t.status.state)) this.shutdown(t);
+    }
+    for (let slot = 1; slot <= service.spec.replicas; slot++) {
+      if (this.liveTasks(service.id).some((t) => t.slot === slot)) continue;
+      const task = newTask(service, slot, ++this.version);
+      this.tasks.set(task.id, task);
+      this.trimHistory(service.id, slot);
+    }
+  }
+
+  private trimHistory(serviceId: string, slot: number): void {
+    const old = [...this.tasks.values()].filter(
+      (t) => t.serviceId === serviceId && t.slot === slot && t.desiredState !== 'running',
+    );
+    for (const t of old.slice(0, Math.max(0, old.length - HISTORY_PER_SLOT)))
+      this.tasks.delete(t.id);
+  }
+
+  private liveTasks(serviceId: string): Task[] {
+    return [...this.tasks.values()].filter(
+      (t) => t.serviceId === serviceId && t.desiredState === 'running',
+    );
+  }
+
+  private shutdown(task: Task): void {
+    task.desiredState = 'shutdown';
+    task.meta = { ...task.meta, version: ++this.version };
+  }
+
+  private view(service: Service): ServiceView {
+    const running = this.liveTasks(service.id).filter((t) => t.status.state === 'running').length;
+    return {
+      ...structuredClone(service),
+      serviceStatus: { runningTasks: running, desiredTasks: service.spec.replicas },
+    };
+  }
+
+  private resolveService(ref: string): Service {
+    this.requireCluster();
+    const all = [...this.services.values()];
+    return resolve(all, ref, (s) => s.spec.name) ?? throwNotFound('service', ref);
+  }
+
+  private resolveNode(ref: string): Node {
+    this.requireCluster();
+    return resolve(this.nodes, ref, (n) => n.description.hostname) ?? throwNotFound('node', ref);
+  }
+
+  private requireCluster(): Cluster {
+    if (this.cluster) return this.cluster;
+    throw new SwarmletError(
+      'NOT_INITIALIZED',
+      'this node is not a cluster manager: run "swarmlet init" first',
+    );
+  }
+
+  private newCluster(req: InitRequest): Cluster {
+    return {
+      id: newId(),
+      meta: newMeta(++this.version),
+      spec: {
+        name: req.clusterName ?? 'default',
+        orchestration: { taskHistoryRetentionLimit: req.taskHistoryRetentionLimit ?? 5 },
+        dispatcher: { heartbeatPeriodMs: req.heartbeatPeriodMs ?? 5000 },
+      },
+    };
+  }
+}
+
+/** Finds by exact id, then name, then unique id prefix; an ambiguous prefix is an error. */
+function resolve<T extends { id: string }>(
+  all: T[],
+  ref: string,
+  nameOf: (x: T) => string | undefined,
+): T | undefined {
+  const exact = all.find((x) => x.id === ref) ?? all.find((x) => nameOf(x) === ref);
+  if (exact) return exact;
+  const prefixed = all.filter((x) => x.id.startsWith(ref));
+  if (prefixed.length > 1)
+    throw invalid(`${ref} is ambiguous: it matches ${prefixed.length} objects`);
+  return prefixed[0];
+}
+
+function throwNotFound(kind: string, ref: string): never {
+  throw notFound(kind, ref);
+}

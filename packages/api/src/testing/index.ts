@@ -1,0 +1,1 @@
+export { FakeControlApi, type FakeControlOptions } from './fake-control.js';
