@@ -1,0 +1,178 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { ClientOptions } from 'ws';
+import { WebSocketServer } from 'ws';
+import type { Message } from '../types.js';
+import { decodeFrame } from './codec.js';
+import { NODE_ID_HEADER, type PeerOptions, PeerConnection } from './peer.js';
+import type { MessageHandler, PeerStats, Transport, UnreachableHandler } from './transport.js';
+
+/** PEM material for mutual TLS: our key and certificate, and the CA that signs every peer. */
+export interface TlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  ca: string | Buffer;
+}
+
+/** Options of `WsTransport`. */
+export interface WsTransportOptions extends Partial<PeerOptions> {
+  /** This node's id, sent to peers in the `x-swarmlet-raft-node` header. */
+  id: string;
+  /** Listen address (default 127.0.0.1) and port (0 = pick one; see `port`). */
+  host?: string;
+  port: number;
+  /** When set, listen with https/wss requiring client certificates, and dial with wss. */
+  tls?: TlsOptions;
+  /** Largest accepted inbound frame (default 64 MiB). */
+  maxFrameBytes?: number;
+}
+
+const DEFAULTS: PeerOptions = {
+  maxQueue: 4096,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  minBackoffMs: 50,
+  maxBackoffMs: 1000,
+  maxBatch: 512,
+};
+
+/** Path of the Raft WebSocket endpoint. */
+export const RAFT_WS_PATH = '/raft';
+
+/**
+ * `Transport` over WebSockets: an inbound server on `host:port` plus one
+ * outbound connection per peer (see `PeerConnection`). Inbound frames are
+ * decoded and handed to the message handler; a connection that sends an
+ * undecodable frame is closed. With `tls`, both directions use mutual TLS.
+ */
+export class WsTransport implements Transport {
+  private readonly opts: PeerOptions;
+  private readonly peers = new Map<string, PeerConnection>();
+  private handler: MessageHandler = () => undefined;
+  private unreachable: UnreachableHandler = () => undefined;
+  private server: http.Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private started = false;
+
+  constructor(private readonly config: WsTransportOptions) {
+    this.opts = { ...DEFAULTS, ...stripUndefined(config) };
+  }
+
+  /** The bound port once started (useful with `port: 0`). */
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? this.config.port;
+  }
+
+  /** @inheritDoc */
+  async start(): Promise<void> {
+    const tls = this.config.tls;
+    const server = tls
+      ? https.createServer({ ...tls, requestCert: true, rejectUnauthorized: true })
+      : http.createServer();
+    const wss = new WebSocketServer({
+      server,
+      path: RAFT_WS_PATH,
+      maxPayload: this.config.maxFrameBytes ?? 64 * 1024 * 1024,
+      perMessageDeflate: false,
+    });
+    wss.on('connection', (ws, req) => {
+      const from = req.headers[NODE_ID_HEADER];
+      if (typeof from !== 'string' || from === '') return ws.close(1008, 'missing node id');
+      ws.on('message', (data: Buffer) => this.deliver(data, () => ws.terminate()));
+      ws.on('error', () => ws.terminate());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.config.port, this.config.host ?? '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.wss = wss;
+    this.started = true;
+    for (const p of this.peers.values()) p.connect();
+  }
+
+  /** @inheritDoc */
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const p of this.peers.values()) p.close();
+    this.peers.clear();
+    for (const c of this.wss?.clients ?? []) c.terminate();
+    await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+    this.wss = undefined;
+  }
+
+  /** @inheritDoc */
+  send(msgs: readonly Message[]): void {
+    for (const m of msgs) {
+      const p = this.peers.get(m.to);
+      if (p === undefined) {
+        this.unreachable(m.to);
+        continue;
+      }
+      p.enqueue(m);
+    }
+  }
+
+  /** @inheritDoc */
+  onMessage(handler: MessageHandler): void {
+    this.handler = handler;
+  }
+
+  /** @inheritDoc */
+  onUnreachable(handler: UnreachableHandler): void {
+    this.unreachable = handler;
+  }
+
+  /** @inheritDoc */
+  addPeer(id: string, addr: string): void {
+    const url = `${this.config.tls ? 'wss' : 'ws'}://${addr}${RAFT_WS_PATH}`;
+    const existing = this.peers.get(id);
+    if (existing !== undefined) return existing.readdress(url);
+    const p = new PeerConnection(id, url, this.clientOptions(), this.opts, () => this.unreachable(id));
+    this.peers.set(id, p);
+    if (this.started) p.connect();
+  }
+
+  /** @inheritDoc */
+  removePeer(id: string): void {
+    this.peers.get(id)?.close();
+    this.peers.delete(id);
+  }
+
+  /** @inheritDoc */
+  stats(): Record<string, PeerStats> {
+    const out: Record<string, PeerStats> = {};
+    for (const [id, p] of this.peers) out[id] = { ...p.counters, queued: p.queued };
+    return out;
+  }
+
+  private clientOptions(): ClientOptions {
+    const headers = { [NODE_ID_HEADER]: this.config.id };
+    const tls = this.config.tls;
+    return tls
+      ? { headers, perMessageDeflate: false, key: tls.key, cert: tls.cert, ca: tls.ca }
+      : { headers, perMessageDeflate: false };
+  }
+
+  private deliver(data: Buffer, onBad: () => void): void {
+    let msgs: Message[];
+    try {
+      msgs = decodeFrame(data);
+    } catch {
+      onBad();
+      return;
+    }
+    for (const m of msgs) this.handler(m);
+  }
+}
+
+function stripUndefined(o: Partial<PeerOptions>): Partial<PeerOptions> {
+  const out: Partial<PeerOptions> = {};
+  for (const k of ['maxQueue', 'maxBufferedBytes', 'minBackoffMs', 'maxBackoffMs', 'maxBatch'] as const) {
+    const v = o[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
