@@ -1,0 +1,95 @@
+import type {
+  Cluster,
+  ControlApi,
+  Info,
+  InitRequest,
+  Node,
+  ServiceSpecInput,
+  ServiceUpdateRequest,
+  ServiceView,
+  Task,
+  TaskFilter,
+} from '@swarmlet/api-types';
+import { HttpTransport, type Endpoint } from './transport.js';
+
+/** How to reach the daemon, plus the per-request timeout (default 60 s). */
+export type SwarmletClientOptions = Endpoint & { timeoutMs?: number };
+
+const seg = encodeURIComponent;
+
+/**
+ * ControlApi over the REST API (`@swarmlet/api`). Errors come back as the server's
+ * `SwarmletError` (same code and message); an unreachable daemon is `UNAVAILABLE`.
+ * Call `close()` when done: the client keeps connections alive.
+ */
+export class SwarmletClient implements ControlApi {
+  private readonly http: HttpTransport;
+
+  constructor(opts: SwarmletClientOptions) {
+    const endpoint: Endpoint =
+      'socketPath' in opts ? { socketPath: opts.socketPath } : { url: opts.url };
+    this.http = new HttpTransport(endpoint, opts.timeoutMs);
+  }
+
+  /** `unix:///path` or the URL origin, for messages. */
+  get target(): string {
+    return this.http.target;
+  }
+
+  info(): Promise<Info> {
+    return this.http.call('GET', '/v1/info');
+  }
+
+  init(req: InitRequest): Promise<Cluster> {
+    return this.http.call('POST', '/v1/cluster/init', { body: req });
+  }
+
+  getCluster(): Promise<Cluster> {
+    return this.http.call('GET', '/v1/cluster');
+  }
+
+  listServices(): Promise<ServiceView[]> {
+    return this.http.call('GET', '/v1/services');
+  }
+
+  getService(ref: string): Promise<ServiceView> {
+    return this.http.call('GET', `/v1/services/${seg(ref)}`);
+  }
+
+  createService(spec: ServiceSpecInput): Promise<ServiceView> {
+    return this.http.call('POST', '/v1/services', { body: spec });
+  }
+
+  updateService(ref: string, req: ServiceUpdateRequest): Promise<ServiceView> {
+    return this.http.call('POST', `/v1/services/${seg(ref)}/update`, { body: req });
+  }
+
+  scaleService(ref: string, replicas: number): Promise<ServiceView> {
+    return this.http.call('POST', `/v1/services/${seg(ref)}/scale`, { body: { replicas } });
+  }
+
+  removeService(ref: string): Promise<void> {
+    return this.http.call('DELETE', `/v1/services/${seg(ref)}`);
+  }
+
+  listTasks(filter: TaskFilter): Promise<Task[]> {
+    return this.http.call('GET', '/v1/tasks', { query: { ...filter } });
+  }
+
+  getTask(ref: string): Promise<Task> {
+    return this.http.call('GET', `/v1/tasks/${seg(ref)}`);
+  }
+
+  listNodes(): Promise<Node[]> {
+    return this.http.call('GET', '/v1/nodes');
+  }
+
+  getNode(ref: string): Promise<Node> {
+    return this.http.call('GET', `/v1/nodes/${seg(ref)}`);
+  }
+
+  /** Closes kept-alive connections; the client is unusable afterwards. */
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

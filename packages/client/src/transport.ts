@@ -1,0 +1,87 @@
+import { SwarmletError } from '@swarmlet/api-types';
+import { Agent, type Dispatcher } from 'undici';
+import { connectionError, responseError } from './errors.js';
+
+/** Where the daemon listens: its unix socket (the default for the CLI) or a TCP URL. */
+export type Endpoint = { socketPath: string } | { url: string };
+
+type Method = 'GET' | 'POST' | 'DELETE';
+
+/** One request: path under the origin, optional query and JSON body. */
+export interface CallOptions {
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+}
+
+/**
+ * JSON over HTTP/1.1 with keep-alive, over a unix socket or TCP. Owns its undici Agent;
+ * `close()` releases the sockets (a CLI must call it or the process lingers on keep-alive).
+ */
+export class HttpTransport {
+  private readonly agent: Agent;
+  private readonly origin: string;
+  /** Human-readable target for error messages (`unix:///var/run/swarmlet.sock`). */
+  readonly target: string;
+
+  constructor(
+    endpoint: Endpoint,
+    private readonly timeoutMs = 60_000,
+  ) {
+    if ('socketPath' in endpoint) {
+      this.agent = new Agent({ connect: { socketPath: endpoint.socketPath } });
+      this.origin = 'http://localhost';
+      this.target = `unix://${endpoint.socketPath}`;
+    } else {
+      this.agent = new Agent();
+      this.origin = new URL(endpoint.url).origin;
+      this.target = this.origin;
+    }
+  }
+
+  /** Sends the request; answers the parsed JSON body, `undefined` for 204, or throws. */
+  async call<T>(method: Method, path: string, opts: CallOptions = {}): Promise<T> {
+    const res = await this.send(method, path + queryString(opts.query), opts.body);
+    const text = await res.body.text();
+    if (res.statusCode >= 400) throw responseError(res.statusCode, text);
+    if (res.statusCode === 204 || text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new SwarmletError('INTERNAL', `invalid JSON from the daemon: ${text.slice(0, 200)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async send(
+    method: Method,
+    path: string,
+    body: unknown,
+  ): Promise<Dispatcher.ResponseData> {
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    try {
+      return await this.agent.request({
+        origin: this.origin,
+        path,
+        method,
+        headers: json === undefined ? {} : { 'content-type': 'application/json' },
+        ...(json === undefined ? {} : { body: json }),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    } catch (err) {
+      throw connectionError(err, this.target);
+    }
+  }
+}
+
+function queryString(query: Record<string, string | undefined> | undefined): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, v);
+  const s = params.toString();
+  return s === '' ? '' : `?${s}`;
+}
