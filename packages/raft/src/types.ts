@@ -270,3 +270,12 @@ export interface RaftStatus {
   /** Only on the leader: progress of every member (including itself). */
   progress?: Record<string, ProgressStatus>;
 }
+
+/** Why a local proposal was refused (see `RaftCore.propose`). */
+export type DropReason =
+  | 'no-leader'
+  | 'not-member'
+  | 'transferring'
+  | 'conf-change-pending'
+  | 'learner-not-caught-up'
+  | 'invalid-conf-change';

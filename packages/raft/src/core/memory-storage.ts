@@ -46,7 +46,10 @@ export class MemoryStorage implements LogStorage {
     const offset = this.dummy().index;
     if (lo <= offset) throw new RaftStorageError(StorageErrorCode.Compacted);
     if (hi > this.lastIndex() + 1) {
-      throw new RaftStorageError(StorageErrorCode.Unavailable, `hi ${hi} > last ${this.lastIndex()}`);
+      throw new RaftStorageError(
+        StorageErrorCode.Unavailable,
+        `hi ${hi} > last ${this.lastIndex()}`,
+      );
     }
     return limitSize(this.ents.slice(lo - offset, hi - offset), maxBytes);
   }
@@ -84,7 +87,9 @@ export class MemoryStorage implements LogStorage {
       throw new RaftStorageError(StorageErrorCode.SnapshotOutOfDate);
     }
     this.snap = snap;
-    this.ents = [{ term: snap.meta.term, index: snap.meta.index, type: 'normal', data: new Uint8Array(0) }];
+    this.ents = [
+      { term: snap.meta.term, index: snap.meta.index, type: 'normal', data: new Uint8Array(0) },
+    ];
   }
 
   /**
@@ -106,7 +111,12 @@ export class MemoryStorage implements LogStorage {
     if (compactIndex > this.lastIndex()) throw new RaftStorageError(StorageErrorCode.Unavailable);
     const head = this.ents[compactIndex - offset];
     if (head === undefined) throw new RaftStorageError(StorageErrorCode.Unavailable);
-    const dummy: Entry = { term: head.term, index: head.index, type: 'normal', data: new Uint8Array(0) };
+    const dummy: Entry = {
+      term: head.term,
+      index: head.index,
+      type: 'normal',
+      data: new Uint8Array(0),
+    };
     this.ents = [dummy, ...this.ents.slice(compactIndex - offset + 1)];
   }
 
@@ -122,7 +132,10 @@ export class MemoryStorage implements LogStorage {
     const head = fresh[0];
     if (head === undefined) return;
     if (head.index > this.lastIndex() + 1) {
-      throw new RaftStorageError(StorageErrorCode.Unavailable, `gap: ${head.index} > ${this.lastIndex() + 1}`);
+      throw new RaftStorageError(
+        StorageErrorCode.Unavailable,
+        `gap: ${head.index} > ${this.lastIndex() + 1}`,
+      );
     }
     this.ents = [...this.ents.slice(0, head.index - offset), ...fresh];
   }

@@ -45,3 +45,6 @@ export function isVoteRequest(type: Message['type']): boolean {
 export function voteRespType(type: Message['type']): 'MsgVoteResp' | 'MsgPreVoteResp' {
   return type === 'MsgPreVote' ? 'MsgPreVoteResp' : 'MsgVoteResp';
 }
+
+/** `context` of vote requests forced by a leadership transfer (bypasses the lease). */
+export const CAMPAIGN_TRANSFER = new TextEncoder().encode('CampaignTransfer');
