@@ -1,0 +1,119 @@
+import {
+  SwarmletError,
+  isSwarmletError,
+  type Cluster,
+  type ControlApi,
+  type Node,
+  type Service,
+  type ServiceSpecInput,
+  type ServiceUpdateRequest,
+  type ServiceView,
+  type Task,
+  type TaskFilter,
+} from '@swarmlet/api-types';
+import type { MemoryStore, ReadTx } from '@swarmlet/store';
+import { normalizeServiceSpec } from './spec.js';
+import { resolveNode, resolveService, resolveTask } from './resolve.js';
+
+/** The store-facing part of the control API; the daemon adds `info` and `init`. */
+export type StoreControlApi = Omit<ControlApi, 'info' | 'init'>;
+
+/**
+ * Validates requests and writes the store; never touches containers. Components react to the
+ * store changes (swarmkit's manager/controlapi).
+ */
+export class ControlServer implements StoreControlApi {
+  constructor(private readonly store: MemoryStore) {}
+
+  async getCluster(): Promise<Cluster> {
+    const cluster = this.store.view((tx) => tx.find('cluster')[0]);
+    if (!cluster) throw new SwarmletError('NOT_INITIALIZED', 'this node is not part of a cluster: run `swarmlet init`');
+    return cluster;
+  }
+
+  async listServices(): Promise<ServiceView[]> {
+    return this.store.view((tx) => tx.find('service').map((s) => withStatus(tx, s)));
+  }
+
+  async getService(ref: string): Promise<ServiceView> {
+    return this.store.view((tx) => withStatus(tx, resolveService(tx, ref)));
+  }
+
+  async createService(input: ServiceSpecInput): Promise<ServiceView> {
+    const spec = normalizeServiceSpec(input);
+    const svc = await this.store.update((tx) => {
+      if (tx.find('service', (s) => s.spec.name === spec.name).length > 0) {
+        throw new SwarmletError('ALREADY_EXISTS', `service ${spec.name} already exists`);
+      }
+      return tx.create('service', { spec });
+    });
+    return this.store.view((tx) => withStatus(tx, svc));
+  }
+
+  async updateService(ref: string, req: ServiceUpdateRequest): Promise<ServiceView> {
+    const spec = normalizeServiceSpec(req.spec);
+    const svc = await this.store.update((tx) => {
+      const current = resolveService(tx, ref);
+      if (req.version !== undefined && req.version !== current.meta.version) {
+        throw new SwarmletError('CONFLICT', `service ${current.spec.name} changed since version ${req.version} (now ${current.meta.version}); read it again`);
+      }
+      if (spec.name !== current.spec.name) {
+        throw new SwarmletError('INVALID_ARGUMENT', 'renaming a service is not supported');
+      }
+      return tx.update('service', { ...current, spec });
+    });
+    return this.store.view((tx) => withStatus(tx, svc));
+  }
+
+  async scaleService(ref: string, replicas: number): Promise<ServiceView> {
+    for (let attempt = 0; ; attempt++) {
+      const current = this.store.view((tx) => resolveService(tx, ref));
+      try {
+        return await this.updateService(current.id, { version: current.meta.version, spec: { ...current.spec, replicas } });
+      } catch (err) {
+        if (!isSwarmletError(err, 'CONFLICT') || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  async removeService(ref: string): Promise<void> {
+    await this.store.update((tx) => tx.delete('service', resolveService(tx, ref).id));
+  }
+
+  async listTasks(filter: TaskFilter): Promise<Task[]> {
+    return this.store.view((tx) => {
+      let tasks = filter.service ? tx.tasksOfService(resolveService(tx, filter.service).id) : tx.find('task');
+      if (filter.node) {
+        const node = resolveNode(tx, filter.node);
+        tasks = tasks.filter((t) => t.nodeId === node.id);
+      }
+      if (filter.desiredState) tasks = tasks.filter((t) => t.desiredState === filter.desiredState);
+      return tasks.sort(byServiceSlotAge);
+    });
+  }
+
+  async getTask(ref: string): Promise<Task> {
+    return this.store.view((tx) => resolveTask(tx, ref));
+  }
+
+  async listNodes(): Promise<Node[]> {
+    return this.store.view((tx) => tx.find('node'));
+  }
+
+  async getNode(ref: string): Promise<Node> {
+    return this.store.view((tx) => resolveNode(tx, ref));
+  }
+}
+
+function withStatus(tx: ReadTx, svc: Service): ServiceView {
+  const tasks = tx.tasksOfService(svc.id);
+  const runningTasks = tasks.filter((t) => t.status.state === 'running' && t.desiredState === 'running').length;
+  return { ...svc, serviceStatus: { runningTasks, desiredTasks: svc.spec.replicas } };
+}
+
+/** Service, then slot, then newest first: the order `service ps` prints history in. */
+function byServiceSlotAge(a: Task, b: Task): number {
+  if (a.serviceName !== b.serviceName) return a.serviceName < b.serviceName ? -1 : 1;
+  if (a.slot !== b.slot) return a.slot - b.slot;
+  return b.meta.createdAt.localeCompare(a.meta.createdAt) || b.meta.version - a.meta.version;
+}

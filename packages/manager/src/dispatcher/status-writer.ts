@@ -1,0 +1,51 @@
+import { taskStateRank, type TaskStatusUpdate } from '@swarmlet/api-types';
+import type { MemoryStore } from '@swarmlet/store';
+import type { Logger } from '../logger.js';
+
+/**
+ * Writes task status reported by agents, group-committed: updates arriving while a write is in
+ * flight go together in the next batch, so a burst of status costs a few fsyncs, not one each.
+ * A status is applied only if the task is on the reporting node and the state moves forward.
+ */
+export class StatusWriter {
+  private queue: { nodeId: string; update: TaskStatusUpdate }[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly log: Logger,
+  ) {}
+
+  enqueue(nodeId: string, updates: readonly TaskStatusUpdate[]): void {
+    for (const update of updates) this.queue.push({ nodeId, update });
+    this.flushing ??= this.flush();
+  }
+
+  /** Resolves once everything queued so far is written. */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.store.batch((b) => {
+          for (const { nodeId, update } of batch) b.update((tx) => applyStatus(tx, nodeId, update));
+        });
+      }
+    } catch (err) {
+      this.log.error({ err }, 'writing task status failed');
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+}
+
+function applyStatus(tx: Parameters<Parameters<MemoryStore['update']>[0]>[0], nodeId: string, u: TaskStatusUpdate): void {
+  const t = tx.get('task', u.taskId);
+  if (!t || t.nodeId !== nodeId) return;
+  if (taskStateRank(u.status.state) <= taskStateRank(t.status.state)) return;
+  tx.update('task', { ...t, status: u.status });
+}

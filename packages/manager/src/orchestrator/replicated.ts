@@ -1,0 +1,140 @@
+import { isActiveState, isTerminalState, taskStateRank, type Node, type Service, type Task } from '@swarmlet/api-types';
+import type { OrchestratorAction } from './actions.js';
+import { shouldRestart } from './restart.js';
+
+export interface ReconcileInput {
+  service: Service;
+  tasks: readonly Task[];
+  nodes: ReadonlyMap<string, Node>;
+  now: number;
+  restartHistory: (slot: number) => readonly number[];
+}
+
+const RUNNING = taskStateRank('running');
+
+/** A task the orchestrator still wants to run (desired new..running, including held restarts). */
+export function isRunnable(t: Task): boolean {
+  return taskStateRank(t.desiredState) <= RUNNING;
+}
+
+/**
+ * The replicated reconciler (swarmkit's replicated/services.go), pure: from a service, its tasks
+ * and the nodes, it returns the actions that move the cluster toward `replicas` live slots.
+ *
+ * 1. A runnable task that ended (terminal state, or its node is down) is acknowledged (desired
+ *    shutdown) and, if the restart policy allows, replaced in the same slot after the delay.
+ * 2. A slot whose newest task ended under the current spec and was not restarted is finished:
+ *    it still counts, so restart condition `none` is not undone; a spec change refills it.
+ * 3. Missing slots are created at the lowest free numbers; excess slots are removed, those
+ *    without a running task first, then those on the busiest node, then the highest numbers.
+ */
+export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[] {
+  const { service, now } = input;
+  const actions: OrchestratorAction[] = [];
+  const slots = groupBySlot(input.tasks);
+  const live = new Set<number>();
+  const finished = new Set<number>();
+  const policy = service.spec.task.restartPolicy;
+
+  for (const [slot, tasks] of slots) {
+    const runnable = tasks.filter(isRunnable);
+    for (const t of runnable) {
+      if (!hasEnded(t, input.nodes)) {
+        live.add(slot);
+        continue;
+      }
+      actions.push({ type: 'set-desired', taskId: t.id, desiredState: 'shutdown', message: endedMessage(t, input.nodes) });
+      if (live.has(slot)) continue;
+      if (shouldRestart(policy, t, input.restartHistory(slot), now)) {
+        const delayed = policy.delayMs > 0;
+        actions.push({ type: 'create', slot, desiredState: delayed ? 'ready' : 'running', startAt: now + policy.delayMs, restart: true });
+        live.add(slot);
+      } else {
+        finished.add(slot);
+      }
+    }
+    if (runnable.length === 0 && isFinishedSlot(tasks, service)) finished.add(slot);
+  }
+
+  const occupied = new Set([...live, ...finished]);
+  const want = service.spec.replicas;
+  for (let slot = 1; occupied.size < want; slot++) {
+    if (occupied.has(slot)) continue;
+    occupied.add(slot);
+    actions.push({ type: 'create', slot, desiredState: 'running', startAt: now, restart: false });
+  }
+  if (occupied.size > want) {
+    for (const slot of slotsToRemove([...occupied], occupied.size - want, slots, finished)) {
+      for (const t of slots.get(slot) ?? []) {
+        if (taskStateRank(t.desiredState) < taskStateRank('remove')) {
+          actions.push({ type: 'set-desired', taskId: t.id, desiredState: 'remove', message: 'service scaled down' });
+        }
+      }
+    }
+  }
+  return dedupe(actions);
+}
+
+/** Every task of a deleted service is removed (stopped, then deleted by the reaper). */
+export function reconcileDeleted(tasks: readonly Task[]): OrchestratorAction[] {
+  return tasks
+    .filter((t) => taskStateRank(t.desiredState) < taskStateRank('remove'))
+    .map((t) => ({ type: 'set-desired', taskId: t.id, desiredState: 'remove', message: 'service removed' }));
+}
+
+function hasEnded(t: Task, nodes: ReadonlyMap<string, Node>): boolean {
+  if (isTerminalState(t.status.state)) return true;
+  if (!t.nodeId || !isActiveState(t.status.state)) return false;
+  const node = nodes.get(t.nodeId);
+  return node === undefined || node.status.state === 'down';
+}
+
+function endedMessage(t: Task, nodes: ReadonlyMap<string, Node>): string {
+  if (isTerminalState(t.status.state)) return `task ended: ${t.status.state}`;
+  return nodes.has(t.nodeId) ? `node ${t.nodeId} is down` : `node ${t.nodeId} was removed`;
+}
+
+function isFinishedSlot(tasks: readonly Task[], service: Service): boolean {
+  const newest = tasks.reduce<Task | undefined>((a, t) => (!a || t.meta.version > a.meta.version ? t : a), undefined);
+  return newest !== undefined && newest.desiredState === 'shutdown' && newest.specVersion === service.meta.version;
+}
+
+function slotsToRemove(occupied: number[], n: number, slots: Map<number, Task[]>, finished: Set<number>): number[] {
+  const running = (slot: number): boolean =>
+    !finished.has(slot) && (slots.get(slot) ?? []).some((t) => isRunnable(t) && t.status.state === 'running');
+  const nodeLoad = new Map<string, number>();
+  const nodeOf = (slot: number): string => (slots.get(slot) ?? []).find(isRunnable)?.nodeId ?? '';
+  for (const slot of occupied) nodeLoad.set(nodeOf(slot), (nodeLoad.get(nodeOf(slot)) ?? 0) + 1);
+  const ranked = [...occupied].sort(
+    (a, b) =>
+      Number(running(a)) - Number(running(b)) ||
+      (nodeLoad.get(nodeOf(b)) ?? 0) - (nodeLoad.get(nodeOf(a)) ?? 0) ||
+      b - a,
+  );
+  return ranked.slice(0, n);
+}
+
+function groupBySlot(tasks: readonly Task[]): Map<number, Task[]> {
+  const m = new Map<number, Task[]>();
+  for (const t of tasks) {
+    const list = m.get(t.slot);
+    if (list) list.push(t);
+    else m.set(t.slot, [t]);
+  }
+  return m;
+}
+
+/** Keeps the furthest-forward desired state per task. */
+function dedupe(actions: OrchestratorAction[]): OrchestratorAction[] {
+  const best = new Map<string, Extract<OrchestratorAction, { type: 'set-desired' }>>();
+  const out: OrchestratorAction[] = [];
+  for (const a of actions) {
+    if (a.type !== 'set-desired') {
+      out.push(a);
+      continue;
+    }
+    const prev = best.get(a.taskId);
+    if (!prev || taskStateRank(a.desiredState) > taskStateRank(prev.desiredState)) best.set(a.taskId, a);
+  }
+  return [...best.values(), ...out];
+}

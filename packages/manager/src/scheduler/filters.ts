@@ -1,0 +1,55 @@
+import type { Node, Resources, Task } from '@swarmlet/api-types';
+
+/** What the scheduler knows of a node during one pass. */
+export interface NodeInfo {
+  node: Node;
+  /** Active tasks (assigned..running, still wanted) on the node. */
+  tasks: number;
+  /** Active tasks per service, for spreading. */
+  byService: Map<string, number>;
+  /** Sum of reservations of active tasks. */
+  reserved: Resources;
+}
+
+/**
+ * One step of the filter pipeline (swarmkit's scheduler/filter.go). `explain` turns the number
+ * of nodes this filter rejected into a phrase for the "no suitable node" message.
+ */
+export interface Filter {
+  readonly name: string;
+  appliesTo(task: Task): boolean;
+  accepts(info: NodeInfo, task: Task): boolean;
+  explain(nodes: number): string;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export const readyFilter: Filter = {
+  name: 'ready',
+  appliesTo: () => true,
+  accepts: (info) => info.node.status.state === 'ready',
+  explain: (n) => `${plural(n, 'node')} not ready`,
+};
+
+export const availabilityFilter: Filter = {
+  name: 'availability',
+  appliesTo: () => true,
+  accepts: (info) => info.node.spec.availability === 'active',
+  explain: (n) => `${plural(n, 'node')} not available for new tasks`,
+};
+
+export const resourceFilter: Filter = {
+  name: 'resources',
+  appliesTo: (task) => task.spec.resources.reservations.nanoCpus > 0 || task.spec.resources.reservations.memoryBytes > 0,
+  accepts: (info, task) => {
+    const want = task.spec.resources.reservations;
+    const have = info.node.description.resources;
+    return (
+      info.reserved.nanoCpus + want.nanoCpus <= have.nanoCpus && info.reserved.memoryBytes + want.memoryBytes <= have.memoryBytes
+    );
+  },
+  explain: (n) => `insufficient resources on ${plural(n, 'node')}`,
+};
+
+/** The pipeline, in order: cheap checks first; the first failing filter is blamed. */
+export const DEFAULT_FILTERS: readonly Filter[] = [readyFilter, availabilityFilter, resourceFilter];

@@ -1,0 +1,71 @@
+import type { Node, Task } from '@swarmlet/api-types';
+import { DEFAULT_FILTERS, type Filter, type NodeInfo } from './filters.js';
+
+export type Decision = { taskId: string; nodeId: string } | { taskId: string; nodeId: ''; message: string };
+
+/**
+ * Places pending tasks on nodes, pure (swarmkit's scheduler.go + pipeline.go). Each task runs
+ * through the filter pipeline on every node; among the nodes that pass it goes to the one with
+ * the fewest tasks of its service, then the fewest tasks overall (spread), then the lowest id.
+ * Decisions update the node infos, so one pass spreads a batch of tasks evenly.
+ * A task that fits nowhere gets a message counting which filter rejected how many nodes.
+ */
+export function scheduleTasks(
+  pending: readonly Task[],
+  nodes: readonly Node[],
+  active: readonly Task[],
+  filters: readonly Filter[] = DEFAULT_FILTERS,
+): Decision[] {
+  const infos = buildNodeInfos(nodes, active);
+  const ordered = [...pending].sort((a, b) => a.serviceId.localeCompare(b.serviceId) || a.slot - b.slot);
+  return ordered.map((task) => decide(task, infos, filters));
+}
+
+function decide(task: Task, infos: NodeInfo[], filters: readonly Filter[]): Decision {
+  const rejected = new Map<Filter, number>();
+  let best: NodeInfo | undefined;
+  for (const info of infos) {
+    const failed = filters.find((f) => f.appliesTo(task) && !f.accepts(info, task));
+    if (failed) {
+      rejected.set(failed, (rejected.get(failed) ?? 0) + 1);
+      continue;
+    }
+    if (!best || better(info, best, task.serviceId)) best = info;
+  }
+  if (!best) return { taskId: task.id, nodeId: '', message: noSuitableNode(infos.length, rejected) };
+  addTask(best, task);
+  return { taskId: task.id, nodeId: best.node.id };
+}
+
+function better(a: NodeInfo, b: NodeInfo, serviceId: string): boolean {
+  const sa = a.byService.get(serviceId) ?? 0;
+  const sb = b.byService.get(serviceId) ?? 0;
+  if (sa !== sb) return sa < sb;
+  if (a.tasks !== b.tasks) return a.tasks < b.tasks;
+  return a.node.id < b.node.id;
+}
+
+export function noSuitableNode(total: number, rejected: Map<Filter, number>): string {
+  if (total === 0) return 'no suitable node (no nodes in the cluster)';
+  const parts = [...rejected].map(([f, n]) => f.explain(n));
+  return `no suitable node (${parts.join('; ')})`;
+}
+
+function buildNodeInfos(nodes: readonly Node[], active: readonly Task[]): NodeInfo[] {
+  const byId = new Map<string, NodeInfo>();
+  for (const node of nodes) {
+    byId.set(node.id, { node, tasks: 0, byService: new Map(), reserved: { nanoCpus: 0, memoryBytes: 0 } });
+  }
+  for (const t of active) {
+    const info = byId.get(t.nodeId);
+    if (info) addTask(info, t);
+  }
+  return [...byId.values()];
+}
+
+function addTask(info: NodeInfo, t: Task): void {
+  info.tasks++;
+  info.byService.set(t.serviceId, (info.byService.get(t.serviceId) ?? 0) + 1);
+  info.reserved.nanoCpus += t.spec.resources.reservations.nanoCpus;
+  info.reserved.memoryBytes += t.spec.resources.reservations.memoryBytes;
+}

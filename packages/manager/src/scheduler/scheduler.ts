@@ -1,0 +1,78 @@
+import { isActiveState, isTerminalState, taskStateRank, type Task } from '@swarmlet/api-types';
+import type { MemoryStore, ObjectEvent } from '@swarmlet/store';
+import type { Logger } from '../logger.js';
+import { ReconcileLoop } from '../loop.js';
+import { scheduleTasks } from './schedule.js';
+
+/** A pending task that still wants to run. */
+export function isSchedulable(t: Task): boolean {
+  return t.status.state === 'pending' && !t.nodeId && taskStateRank(t.desiredState) <= taskStateRank('running');
+}
+
+/** A task that holds resources on its node. */
+function holdsNode(t: Task): boolean {
+  return t.nodeId !== '' && isActiveState(t.status.state) && taskStateRank(t.desiredState) <= taskStateRank('running');
+}
+
+/**
+ * The scheduler (leader only): after each commit that adds pending tasks, changes nodes or frees
+ * resources, it places every pending task in one pass and commits all decisions in one batch
+ * (pending -> assigned). Unplaceable tasks keep PENDING with a message that says why.
+ */
+export class Scheduler {
+  private readonly loop: ReconcileLoop;
+
+  constructor(private readonly opts: { store: MemoryStore; log: Logger; now?: () => number }) {
+    this.loop = new ReconcileLoop({
+      name: 'scheduler',
+      store: opts.store,
+      log: opts.log,
+      kinds: ['task', 'node'],
+      initialKeys: () => ['all'],
+      keysOf: (ev) => (relevant(ev) ? ['all'] : []),
+      reconcile: () => this.schedule(),
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  private async schedule(): Promise<undefined> {
+    const decisions = this.opts.store.view((tx) => {
+      const pending = tx.find('task', isSchedulable);
+      if (pending.length === 0) return [];
+      return scheduleTasks(pending, tx.find('node'), tx.find('task', holdsNode));
+    });
+    if (decisions.length === 0) return undefined;
+    const timestamp = new Date((this.opts.now ?? Date.now)()).toISOString();
+    await this.opts.store.batch((b) => {
+      for (const d of decisions) {
+        b.update((tx) => {
+          const t = tx.get('task', d.taskId);
+          if (!t || !isSchedulable(t)) return;
+          if (d.nodeId) {
+            const status = { ...t.status, state: 'assigned' as const, timestamp, message: 'scheduler assigned task to node' };
+            tx.update('task', { ...t, nodeId: d.nodeId, status });
+          } else if ('message' in d && t.status.message !== d.message) {
+            tx.update('task', { ...t, status: { ...t.status, message: d.message } });
+          }
+        });
+      }
+    });
+    return undefined;
+  }
+}
+
+function relevant(ev: ObjectEvent): boolean {
+  if (ev.kind === 'node') return true;
+  if (ev.kind !== 'task') return false;
+  const t = ev.object;
+  if (isSchedulable(t)) return true;
+  // A task leaving a node frees room for pending tasks.
+  return ev.op === 'delete' || isTerminalState(t.status.state) || t.desiredState !== ev.old?.desiredState;
+}
