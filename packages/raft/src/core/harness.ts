@@ -17,6 +17,7 @@ export class TestNode {
   core: RaftCore;
   readonly applied: Entry[] = [];
   readonly readStates: Ready['readStates'] = [];
+  private fromSnapshot: string[] = [];
 
   constructor(
     readonly id: string,
@@ -30,6 +31,10 @@ export class TestNode {
 
   /** Rebuilds the core from storage (simulates a restart with durable state). */
   restart(): void {
+    const snap = this.storage.snapshot();
+    this.fromSnapshot =
+      snap.meta.index > 0 ? (JSON.parse(new TextDecoder().decode(snap.data)) as string[]) : [];
+    this.applied.length = 0;
     this.core = new RaftCore({ ...this.opts, id: this.id, rand: this.rand }, this.storage);
   }
 
@@ -40,8 +45,20 @@ export class TestNode {
     return out;
   }
 
+  /** Snapshots the state machine at the applied index and compacts the log up to it. */
+  compact(): void {
+    const st = this.core.status();
+    const data = new TextEncoder().encode(JSON.stringify(this.appliedData()));
+    this.storage.createSnapshot(st.applied, st.confState, data);
+    this.storage.compact(st.applied);
+  }
+
   private handleReady(rd: Ready): Message[] {
-    if (rd.snapshot !== undefined) this.storage.applySnapshot(rd.snapshot);
+    if (rd.snapshot !== undefined) {
+      this.storage.applySnapshot(rd.snapshot);
+      this.fromSnapshot = JSON.parse(new TextDecoder().decode(rd.snapshot.data)) as string[];
+      this.applied.length = 0;
+    }
     this.storage.append(rd.entries);
     if (rd.hardState !== undefined) this.storage.setHardState(rd.hardState);
     for (const e of rd.committedEntries) {
@@ -53,12 +70,11 @@ export class TestNode {
     return rd.messages;
   }
 
-  /** Data of applied normal entries, decoded as UTF-8 (no-ops skipped). */
+  /** Data of applied normal entries (after any installed snapshot), as UTF-8; no-ops skipped. */
   appliedData(): string[] {
     const dec = new TextDecoder();
-    return this.applied
-      .filter((e) => e.type === 'normal' && e.data.length > 0)
-      .map((e) => dec.decode(e.data));
+    const own = this.applied.filter((e) => e.type === 'normal' && e.data.length > 0);
+    return [...this.fromSnapshot, ...own.map((e) => dec.decode(e.data))];
   }
 }
 
