@@ -1,0 +1,410 @@
+import { randomBytes } from 'node:crypto';
+import { decodeConfChange } from '../core/confchange.js';
+import { RaftCore } from '../core/raft-core.js';
+import { makeMessage } from '../core/util.js';
+import type { ConfChange, ConfChangeType, ConfState, Entry, Message, Ready, SoftState } from '../types.js';
+import { NO_NODE } from '../types.js';
+import { unwrap, wrap } from './envelope.js';
+import { LeadershipLostError, NodeErrorCode, NotLeaderError, RaftNodeError } from './errors.js';
+import { type RaftNodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './options.js';
+import { decodeNodeSnapshot, encodeNodeSnapshot } from './snapshot-data.js';
+import { deferred, type ReadWaiter, type Waiter, WaiterMap } from './waiters.js';
+
+interface QueuedProposal<R> {
+  data: Uint8Array;
+  waiter: Waiter<R>;
+}
+
+interface QueuedConfChange {
+  type: ConfChangeType;
+  nodeId: string;
+  addr: string;
+  waiter: Waiter<ConfState>;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/**
+ * The Raft driver (swarmkit's `Node.Run`): owns a `RaftCore` and performs its
+ * effects. Everything that touches the core happens in one loop, in this order
+ * per `Ready`: persist snapshot, entries and hard state (fsync) → send messages
+ * → apply the snapshot and committed entries in log order → serve reads →
+ * `advance()` → maybe take a snapshot and compact. Inputs (ticks, messages,
+ * proposals) arriving while a Ready is in flight wait in an inbox and are fed
+ * to the core together, so concurrent proposals share one fsync.
+ */
+export class RaftNode<R = unknown> {
+  private readonly o: ResolvedNodeOptions<R>;
+  private core: RaftCore | undefined;
+  private readonly tag = randomBytes(6).toString('base64');
+  private seq = 0;
+  private applied = 0;
+  private soft: SoftState = { lead: NO_NODE, role: 'follower' };
+  private readonly addrs = new Map<string, string>();
+  private ticks = 0;
+  private inbox: Message[] = [];
+  private unreachable = new Set<string>();
+  private proposals: QueuedProposal<R>[] = [];
+  private confChanges: QueuedConfChange[] = [];
+  private readQueue: ReadWaiter[] = [];
+  private readonly pending = new WaiterMap<R>();
+  private readonly pendingConf = new WaiterMap<ConfState>();
+  private readonly reads = new Map<string, ReadWaiter>();
+  private wake: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private failure: unknown;
+  /**
+   * A commit-index-only hard state change needs no fsync (the commit index is
+   * recoverable from a quorum); it is written with the next batch instead.
+   */
+  private lazyHardState: Ready['hardState'];
+
+  constructor(options: RaftNodeOptions<R>) {
+    this.o = resolveNodeOptions(options);
+    for (const [id, addr] of Object.entries(options.peers)) this.addrs.set(id, addr);
+  }
+
+  /**
+   * Restores the state machine (from the latest snapshot unless it reports a
+   * later applied index), builds the core from storage, starts the transport,
+   * the tick timer and the loop.
+   */
+  async start(): Promise<void> {
+    const { storage, stateMachine: sm, transport } = this.o;
+    const snap = storage.snapshot();
+    const book = decodeNodeSnapshot(snap.data);
+    for (const [id, addr] of book.addrs) if (!this.addrs.has(id)) this.addrs.set(id, addr);
+    const smApplied = sm.appliedIndex?.() ?? 0;
+    if (smApplied < snap.meta.index) {
+      if (snap.meta.index > 0) sm.restore(book.state);
+      this.applied = snap.meta.index;
+    } else this.applied = smApplied;
+    // Core `applied` stays at the snapshot so committed conf changes are replayed into it.
+    this.core = new RaftCore(
+      {
+        id: this.o.id,
+        rand: this.o.rand,
+        electionTick: this.o.electionTick,
+        heartbeatTick: this.o.heartbeatTick,
+        preVote: this.o.preVote,
+        checkQuorum: this.o.checkQuorum,
+      },
+      storage,
+    );
+    for (const [id, addr] of this.addrs) if (id !== this.o.id) transport.addPeer(id, addr);
+    transport.onMessage((m) => this.push(() => this.inbox.push(m)));
+    transport.onUnreachable((id) => this.push(() => this.unreachable.add(id)));
+    await transport.start();
+    this.timer = setInterval(() => this.push(() => this.ticks++), this.o.tickMs);
+    this.loop = this.run();
+  }
+
+  /** Stops the loop and the transport; pending requests reject with code 'stopped'. Storage stays open. */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.loop;
+    this.stopping = true;
+    clearInterval(this.timer);
+    this.wake?.();
+    await this.loop;
+    await this.o.transport.stop();
+    this.failAll(new RaftNodeError(NodeErrorCode.Stopped, 'raft node stopped', { cause: this.failure }));
+  }
+
+  /** Id of the leader this node knows of ('' if none). */
+  get leader(): string {
+    return this.soft.lead;
+  }
+
+  /** True while this node is the leader. */
+  get isLeader(): boolean {
+    return this.soft.role === 'leader';
+  }
+
+  /** Index of the last entry applied to the state machine. */
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  /** Current membership as the core sees it. */
+  confState(): ConfState {
+    return this.requireCore().status().confState;
+  }
+
+  /**
+   * Replicates `data`; resolves with the state machine's result once the
+   * entry is applied here. Rejects with `NotLeaderError` on a follower, and
+   * with `LeadershipLostError` if leadership is lost first (outcome unknown).
+   */
+  propose(data: Uint8Array): Promise<R> {
+    const { promise, waiter } = deferred<R>();
+    this.push(() => this.proposals.push({ data, waiter }));
+    return promise;
+  }
+
+  /**
+   * Linearizable read point: resolves with an index once the leader confirmed
+   * it is still leader and this node has applied through that index; reading
+   * the local state machine then is linearizable. Works on followers too.
+   */
+  readIndex(): Promise<number> {
+    const { promise, waiter } = deferred<number>();
+    const timer = setTimeout(() => this.expireRead(rw), this.o.readTimeoutMs);
+    const rw: ReadWaiter = { ...waiter, timer };
+    this.push(() => this.readQueue.push(rw));
+    return promise;
+  }
+
+  /** Adds `id` (reachable at `addr`) as a voter; resolves with the new membership once applied. */
+  addVoter(id: string, addr: string): Promise<ConfState> {
+    return this.changeConf('add-node', id, addr);
+  }
+
+  /** Adds `id` as a learner (receives the log, does not vote). */
+  addLearner(id: string, addr: string): Promise<ConfState> {
+    return this.changeConf('add-learner', id, addr);
+  }
+
+  /** Removes `id` from the membership. */
+  removeNode(id: string): Promise<ConfState> {
+    return this.changeConf('remove-node', id, '');
+  }
+
+  private changeConf(type: ConfChangeType, nodeId: string, addr: string): Promise<ConfState> {
+    const { promise, waiter } = deferred<ConfState>();
+    this.push(() => this.confChanges.push({ type, nodeId, addr, waiter }));
+    return promise;
+  }
+
+  /** Queues an input for the loop and wakes it; after failure or stop, inputs are refused. */
+  private push(add: () => void): void {
+    add();
+    if (this.stopping) {
+      this.failAll(new RaftNodeError(NodeErrorCode.Stopped, 'raft node stopped', { cause: this.failure }));
+      return;
+    }
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private async run(): Promise<void> {
+    const core = this.requireCore();
+    try {
+      while (!this.stopping) {
+        this.feed(core);
+        if (core.hasReady()) await this.handleReady(core, core.ready());
+        else if (!this.hasInput()) await new Promise<void>((r) => (this.wake = r));
+      }
+    } catch (err) {
+      this.failure = err;
+      this.stopping = true;
+      clearInterval(this.timer);
+      this.failAll(new RaftNodeError(NodeErrorCode.Stopped, 'raft node failed', { cause: err }));
+      this.o.onFatal?.(err);
+    }
+  }
+
+  private hasInput(): boolean {
+    return (
+      this.ticks > 0 ||
+      this.inbox.length > 0 ||
+      this.unreachable.size > 0 ||
+      this.proposals.length > 0 ||
+      this.confChanges.length > 0 ||
+      this.readQueue.length > 0
+    );
+  }
+
+  /** Hands every queued input to the core, in arrival order per kind. */
+  private feed(core: RaftCore): void {
+    for (; this.ticks > 0; this.ticks--) core.tick();
+    const msgs = this.inbox;
+    this.inbox = [];
+    for (const m of msgs) stepSafely(core, m);
+    for (const id of this.unreachable) core.reportUnreachable(id);
+    this.unreachable.clear();
+    if (this.proposals.length > 0) this.feedProposals(core);
+    if (this.confChanges.length > 0) this.feedConfChanges(core);
+    if (this.readQueue.length > 0) this.feedReads(core);
+  }
+
+  private feedProposals(core: RaftCore): void {
+    const batch = this.proposals;
+    this.proposals = [];
+    const st = core.status();
+    if (st.softState.role !== 'leader' || st.leadTransferee !== NO_NODE) {
+      const err = new NotLeaderError(st.softState.role === 'leader' ? NO_NODE : st.softState.lead);
+      for (const p of batch) p.waiter.reject(err);
+      return;
+    }
+    const entries: Entry[] = batch.map((p) => {
+      const seq = ++this.seq;
+      this.pending.add(seq, p.waiter);
+      return { term: 0, index: 0, type: 'normal', data: wrap(this.tag, seq, p.data) };
+    });
+    // One MsgProp for the whole batch: one append, one broadcast, one fsync.
+    core.step(makeMessage({ type: 'MsgProp', from: this.o.id, entries }));
+  }
+
+  private feedConfChanges(core: RaftCore): void {
+    const batch = this.confChanges;
+    this.confChanges = [];
+    for (const c of batch) {
+      if (!this.isLeader) {
+        c.waiter.reject(new NotLeaderError(this.soft.lead));
+        continue;
+      }
+      const seq = ++this.seq;
+      const cc: ConfChange = { type: c.type, nodeId: c.nodeId, context: wrap(this.tag, seq, enc.encode(c.addr)) };
+      const res = core.proposeConfChange(cc);
+      if (res.ok) this.pendingConf.add(seq, c.waiter);
+      else c.waiter.reject(new RaftNodeError(NodeErrorCode.Dropped, `conf change dropped: ${res.reason}`));
+    }
+  }
+
+  private feedReads(core: RaftCore): void {
+    const batch = this.readQueue;
+    this.readQueue = [];
+    for (const rw of batch) {
+      if (this.soft.lead === NO_NODE) {
+        clearTimeout(rw.timer);
+        rw.reject(new NotLeaderError(NO_NODE));
+        continue;
+      }
+      const ctx = wrap(this.tag, ++this.seq, new Uint8Array(0));
+      this.reads.set(Buffer.from(ctx).toString('base64'), rw);
+      core.readIndex(ctx);
+    }
+  }
+
+  private async handleReady(core: RaftCore, rd: Ready): Promise<void> {
+    const { storage, transport } = this.o;
+    if (rd.snapshot !== undefined) await storage.saveSnapshot(rd.snapshot);
+    if (rd.entries.length > 0 || rd.mustSync) {
+      await storage.save(rd.hardState ?? this.lazyHardState, rd.entries);
+      this.lazyHardState = undefined;
+    } else if (rd.hardState !== undefined) this.lazyHardState = rd.hardState;
+    transport.send(rd.messages);
+    if (rd.snapshot !== undefined) this.restoreSnapshot(rd.snapshot.data, rd.snapshot.meta.index);
+    for (const e of rd.committedEntries) this.applyEntry(core, e);
+    for (const rs of rd.readStates) {
+      const w = this.reads.get(Buffer.from(rs.requestCtx).toString('base64'));
+      if (w !== undefined) w.index = rs.index;
+    }
+    this.serveReads();
+    if (rd.softState !== undefined) this.onSoftState(rd.softState);
+    core.advance();
+    await this.maybeSnapshot(core);
+  }
+
+  private restoreSnapshot(data: Uint8Array, index: number): void {
+    const book = decodeNodeSnapshot(data);
+    for (const [id, addr] of book.addrs) this.learnPeer(id, addr);
+    this.o.stateMachine.restore(book.state);
+    this.applied = index;
+  }
+
+  private applyEntry(core: RaftCore, e: Entry): void {
+    if (e.type === 'conf-change') {
+      this.applyConfChange(core, e);
+    } else if (e.index > this.applied && e.data.byteLength > 0) {
+      const env = unwrap(e.data);
+      const result = this.o.stateMachine.apply({ ...e, data: env.payload });
+      if (env.tag === this.tag) this.pending.resolve(env.seq, result);
+    }
+    if (e.index > this.applied) this.applied = e.index;
+  }
+
+  private applyConfChange(core: RaftCore, e: Entry): void {
+    const cc = decodeConfChange(e.data);
+    const cs = core.applyConfChange(cc);
+    const env = cc.context === undefined ? undefined : unwrap(cc.context);
+    if (cc.type === 'remove-node') {
+      this.addrs.delete(cc.nodeId);
+      if (cc.nodeId !== this.o.id) this.o.transport.removePeer(cc.nodeId);
+    } else if (env !== undefined && env.payload.byteLength > 0) {
+      this.learnPeer(cc.nodeId, dec.decode(env.payload));
+    }
+    if (env !== undefined && env.tag === this.tag) this.pendingConf.resolve(env.seq, cs);
+  }
+
+  private learnPeer(id: string, addr: string): void {
+    this.addrs.set(id, addr);
+    if (id !== this.o.id) this.o.transport.addPeer(id, addr);
+  }
+
+  private serveReads(): void {
+    for (const [key, w] of this.reads) {
+      if (w.index !== undefined && w.index <= this.applied) {
+        this.reads.delete(key);
+        clearTimeout(w.timer);
+        w.resolve(w.index);
+      }
+    }
+  }
+
+  private expireRead(rw: ReadWaiter): void {
+    for (const [key, w] of this.reads) if (w === rw) this.reads.delete(key);
+    this.readQueue = this.readQueue.filter((w) => w !== rw);
+    rw.reject(new RaftNodeError(NodeErrorCode.Timeout, 'read index timed out'));
+  }
+
+  private onSoftState(ss: SoftState): void {
+    const wasLeader = this.soft.role === 'leader';
+    this.soft = ss;
+    if (wasLeader && ss.role !== 'leader') {
+      const err = new LeadershipLostError();
+      this.pending.rejectAll(err);
+      this.pendingConf.rejectAll(err);
+      this.rejectReads(err);
+    }
+  }
+
+  private async maybeSnapshot(core: RaftCore): Promise<void> {
+    const { storage, stateMachine } = this.o;
+    if (this.applied - storage.snapshot().meta.index < this.o.snapshotEvery) return;
+    const data = encodeNodeSnapshot({ addrs: this.addrs, state: stateMachine.snapshot() });
+    await storage.createSnapshot(this.applied, core.status().confState, data);
+    const compactTo = this.applied - this.o.catchUpEntries;
+    if (compactTo >= storage.firstIndex()) await storage.compact(compactTo);
+  }
+
+  private rejectReads(err: unknown): void {
+    const all = [...this.reads.values(), ...this.readQueue];
+    this.reads.clear();
+    this.readQueue = [];
+    for (const w of all) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+  }
+
+  private failAll(err: unknown): void {
+    this.pending.rejectAll(err);
+    this.pendingConf.rejectAll(err);
+    this.rejectReads(err);
+    const props = this.proposals;
+    const confs = this.confChanges;
+    this.proposals = [];
+    this.confChanges = [];
+    for (const p of props) p.waiter.reject(err);
+    for (const c of confs) c.waiter.reject(err);
+  }
+
+  private requireCore(): RaftCore {
+    if (this.core === undefined) throw new Error('raft node: not started');
+    return this.core;
+  }
+}
+
+/** A malformed or stale message must not take the node down. */
+function stepSafely(core: RaftCore, m: Message): void {
+  try {
+    core.step(m);
+  } catch {
+    // Dropped: Raft tolerates message loss, and a peer's bug must not stop this node.
+  }
+}
