@@ -1,0 +1,66 @@
+import type { ContainerCreateOptions } from 'dockerode';
+import type { Task } from '@swarmlet/api-types';
+import { CONTAINER_LABELS, containerName } from '@swarmlet/agent';
+
+/** Environment variables set on every task container (after the spec's, so they win). */
+export const TASK_ENV = {
+  taskId: 'SWARMLET_TASK_ID',
+  slot: 'SWARMLET_TASK_SLOT',
+  serviceId: 'SWARMLET_SERVICE_ID',
+  serviceName: 'SWARMLET_SERVICE_NAME',
+  nodeId: 'SWARMLET_NODE_ID',
+} as const;
+
+/** The spec's labels plus `CONTAINER_LABELS`; ours win so `list()` can trust them. */
+export function taskLabels(task: Task, nodeId: string): Record<string, string> {
+  return {
+    ...task.spec.container.labels,
+    [CONTAINER_LABELS.task]: task.id,
+    [CONTAINER_LABELS.service]: task.serviceId,
+    [CONTAINER_LABELS.serviceName]: task.serviceName,
+    [CONTAINER_LABELS.node]: nodeId,
+    [CONTAINER_LABELS.slot]: String(task.slot),
+  };
+}
+
+/** The spec's `KEY=VALUE` strings followed by the SWARMLET_* variables. */
+export function taskEnv(task: Task, nodeId: string): string[] {
+  return [
+    ...task.spec.container.env,
+    `${TASK_ENV.taskId}=${task.id}`,
+    `${TASK_ENV.slot}=${task.slot}`,
+    `${TASK_ENV.serviceId}=${task.serviceId}`,
+    `${TASK_ENV.serviceName}=${task.serviceName}`,
+    `${TASK_ENV.nodeId}=${nodeId}`,
+  ];
+}
+
+/** Docker's stop timeout is whole seconds: round the grace period up so it is never shortened. */
+export function stopTimeoutSeconds(stopGracePeriodMs: number): number {
+  return Math.max(0, Math.ceil(stopGracePeriodMs / 1000));
+}
+
+/**
+ * The create request for a task's container. Restart policy is "no": the orchestrator, not
+ * the engine, replaces exited tasks. Empty command/args keep the image's ENTRYPOINT/CMD.
+ */
+export function createOptions(task: Task, nodeId: string): ContainerCreateOptions {
+  const { container, resources } = task.spec;
+  const options: ContainerCreateOptions = {
+    name: containerName(task),
+    Image: container.image,
+    Env: taskEnv(task, nodeId),
+    Labels: taskLabels(task, nodeId),
+    StopTimeout: stopTimeoutSeconds(container.stopGracePeriodMs),
+    HostConfig: {
+      RestartPolicy: { Name: 'no' },
+      NanoCpus: resources.limits.nanoCpus,
+      Memory: resources.limits.memoryBytes,
+    },
+  };
+  if (container.command.length > 0) options.Entrypoint = container.command;
+  if (container.args.length > 0) options.Cmd = container.args;
+  if (container.workdir !== '') options.WorkingDir = container.workdir;
+  if (container.user !== '') options.User = container.user;
+  return options;
+}

@@ -1,0 +1,159 @@
+import type Docker from 'dockerode';
+import type { ContainerInspectInfo } from 'dockerode';
+import type { Task } from '@swarmlet/api-types';
+import {
+  CONTAINER_LABELS,
+  ExecutorError,
+  containerName,
+  type ContainerState,
+  type ExitStatus,
+  type TaskController,
+} from '@swarmlet/agent';
+import { createOptions, stopTimeoutSeconds } from './container-config.js';
+import { isUnreachable, statusCode, toExecutorError } from './errors.js';
+import { pullImage } from './image.js';
+
+/** Runtime error text of a container's state: the engine's error, else OOM, else empty. */
+export function stateError(state: ContainerInspectInfo['State']): string {
+  if (state.Error !== '') return state.Error;
+  if (state.OOMKilled) return 'container was killed: out of memory';
+  return '';
+}
+
+/** Maps engine inspect output to the agent's view. */
+export function containerState(info: ContainerInspectInfo): ContainerState {
+  const exited = info.State.Status === 'exited' || info.State.Status === 'dead';
+  return {
+    containerId: info.Id,
+    running: info.State.Running,
+    exitCode: exited ? info.State.ExitCode : undefined,
+    error: stateError(info.State),
+  };
+}
+
+/**
+ * Drives one task's container, addressed by its deterministic name (`containerName(task)`), so a
+ * restarted agent finds the same container without remembering ids. Engine answers that mean
+ * "already done" (304 started/stopped, 404 gone, 409 not running / name taken by this task) are
+ * successes: every method is idempotent as the `TaskController` contract requires.
+ */
+export class DockerTaskController implements TaskController {
+  private readonly name: string;
+
+  constructor(
+    private readonly engine: () => Promise<Docker>,
+    private readonly task: Task,
+    private readonly nodeId: string,
+  ) {
+    this.name = containerName(task);
+  }
+
+  async inspect(): Promise<ContainerState | undefined> {
+    const info = await this.inspectInfo();
+    return info === undefined ? undefined : containerState(info);
+  }
+
+  /** Create first and pull only on "no such image" (as `docker run` does): one request when the image is local. */
+  async prepare(): Promise<void> {
+    const docker = await this.engine();
+    if (await this.tryCreate(docker)) return;
+    const image = this.task.spec.container.image;
+    await pullImage(docker, image);
+    if (!(await this.tryCreate(docker))) {
+      throw new ExecutorError(
+        'image',
+        `image ${image} is still missing after a successful pull`,
+        true,
+      );
+    }
+  }
+
+  async start(): Promise<void> {
+    const docker = await this.engine();
+    try {
+      await docker.getContainer(this.name).start();
+    } catch (err) {
+      if (statusCode(err) === 304) return;
+      // The engine's start errors (bad entrypoint, user, mounts) will not heal on retry.
+      throw toExecutorError('start', err, isUnreachable(err));
+    }
+  }
+
+  async wait(signal: AbortSignal): Promise<ExitStatus> {
+    signal.throwIfAborted();
+    const docker = await this.engine();
+    let exitCode: number;
+    try {
+      const result = (await docker.getContainer(this.name).wait({ abortSignal: signal })) as {
+        StatusCode: number;
+      };
+      exitCode = result.StatusCode;
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      if (statusCode(err) === 404)
+        throw new ExecutorError('runtime', `container ${this.name} is gone`, false);
+      throw toExecutorError('runtime', err, isUnreachable(err));
+    }
+    if (exitCode === 0) return { exitCode, error: '' };
+    const info = await this.inspectInfo().catch(() => undefined);
+    const error = info === undefined ? '' : stateError(info.State);
+    return { exitCode, error: error === '' ? `non-zero exit (${exitCode})` : error };
+  }
+
+  async shutdown(): Promise<void> {
+    const t = stopTimeoutSeconds(this.task.spec.container.stopGracePeriodMs);
+    await this.ignoring([304, 404], async (c) => c.stop({ t }));
+  }
+
+  async terminate(): Promise<void> {
+    await this.ignoring([404, 409], async (c) => c.kill());
+  }
+
+  async remove(): Promise<void> {
+    await this.ignoring([404], async (c) => c.remove({ force: true, v: true }));
+  }
+
+  /** Creates the container, or adopts this task's existing one. False when the image is missing. */
+  private async tryCreate(docker: Docker): Promise<boolean> {
+    try {
+      await docker.createContainer(createOptions(this.task, this.nodeId));
+      return true;
+    } catch (err) {
+      const status = statusCode(err);
+      if (status === 404) return false;
+      if (status === 409 && (await this.ownsExistingContainer())) return true;
+      throw toExecutorError('create', err);
+    }
+  }
+
+  /** After a 409 name conflict: adopt the container if it carries this task's label. */
+  private async ownsExistingContainer(): Promise<boolean> {
+    const info = await this.inspectInfo();
+    return info?.Config.Labels?.[CONTAINER_LABELS.task] === this.task.id;
+  }
+
+  private async inspectInfo(): Promise<ContainerInspectInfo | undefined> {
+    const docker = await this.engine();
+    try {
+      return await docker.getContainer(this.name).inspect();
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw toExecutorError('runtime', err);
+    }
+  }
+
+  /** Runs `op` on the container; the listed statuses mean the goal already holds. */
+  private async ignoring(
+    statuses: number[],
+    op: (c: Docker.Container) => Promise<unknown>,
+  ): Promise<void> {
+    const docker = await this.engine();
+    try {
+      await op(docker.getContainer(this.name));
+    } catch (err) {
+      const status = statusCode(err);
+      if (status !== undefined && statuses.includes(status)) return;
+      throw toExecutorError('runtime', err);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export { DockerExecutor, parseLabelList, type DockerExecutorOptions } from './docker-executor.js';
+export { DockerTaskController, containerState } from './docker-controller.js';
+export {
+  createOptions,
+  stopTimeoutSeconds,
+  taskEnv,
+  taskLabels,
+  TASK_ENV,
+} from './container-config.js';
+export {
+  EngineConnection,
+  dockerOptions,
+  negotiateApiVersion,
+  MAX_API_VERSION,
+  type EngineEndpoint,
+} from './engine.js';
