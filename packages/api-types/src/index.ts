@@ -8,3 +8,4 @@ export * from './cluster.js';
 export * from './session.js';
 export * from './info.js';
 export * from './control.js';
+export * from './logger.js';

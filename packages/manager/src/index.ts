@@ -1,4 +1,4 @@
-export * from './logger.js';
+export * from '@swarmlet/api-types';
 export * from './loop.js';
 export * from './manager.js';
 export * from './controlapi/controlapi.js';
@@ -16,3 +16,4 @@ export * from './scheduler/schedule.js';
 export * from './scheduler/scheduler.js';
 export * from './dispatcher/assignments.js';
 export * from './dispatcher/dispatcher.js';
+export * from './testing.js';

@@ -1,5 +1,5 @@
 import type { MemoryStore, ObjectEvent, ObjectKind, ReadTx, StoreEvent } from '@swarmlet/store';
-import type { Logger } from './logger.js';
+import type { Logger } from '@swarmlet/api-types';
 
 export interface ReconcileLoopOptions {
   name: string;

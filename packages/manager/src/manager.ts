@@ -1,7 +1,7 @@
 import type { MemoryStore } from '@swarmlet/store';
 import { Allocator } from './allocator/allocator.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '@swarmlet/api-types';
 import { Orchestrator } from './orchestrator/orchestrator.js';
 import { TaskReaper } from './orchestrator/task-reaper.js';
 import { Scheduler } from './scheduler/scheduler.js';

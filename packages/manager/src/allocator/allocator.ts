@@ -1,6 +1,6 @@
 import { taskStateRank, type Task } from '@swarmlet/api-types';
 import type { MemoryStore } from '@swarmlet/store';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
 
 /** Tasks the allocator must look at: new, and still wanted. */

@@ -1,6 +1,6 @@
 import type { AgentMessage, ManagerMessage, NodeDescription, SessionChannel } from '@swarmlet/api-types';
 import { newId, type MemoryStore } from '@swarmlet/store';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@swarmlet/api-types';
 import { AgentSession } from './session.js';
 import { StatusWriter } from './status-writer.js';
 

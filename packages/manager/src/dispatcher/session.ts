@@ -1,6 +1,6 @@
 import type { AgentMessage, ManagerMessage, SessionChannel } from '@swarmlet/api-types';
 import type { MemoryStore, WatchQueue } from '@swarmlet/store';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@swarmlet/api-types';
 import { assignmentChange, isAssignedTo } from './assignments.js';
 
 /**

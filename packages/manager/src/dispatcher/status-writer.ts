@@ -1,6 +1,6 @@
 import { taskStateRank, type TaskStatusUpdate } from '@swarmlet/api-types';
 import type { MemoryStore } from '@swarmlet/store';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@swarmlet/api-types';
 
 /**
  * Writes task status reported by agents, group-committed: updates arriving while a write is in

@@ -1,6 +1,6 @@
 import { taskStateRank, type Node, type Service, type Task, type TaskState } from '@swarmlet/api-types';
 import type { Batch, MemoryStore, ReadTx } from '@swarmlet/store';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
 import type { OrchestratorAction } from './actions.js';
 import { reconcileDeleted, reconcileReplicated } from './replicated.js';

@@ -1,5 +1,5 @@
 import type { MemoryStore } from '@swarmlet/store';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
 import { tasksToReap } from './reaper.js';
 

@@ -1,6 +1,6 @@
 import { isActiveState, isTerminalState, taskStateRank, type Task } from '@swarmlet/api-types';
 import type { MemoryStore, ObjectEvent } from '@swarmlet/store';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
 import { scheduleTasks } from './schedule.js';
 

@@ -1,0 +1,118 @@
+import { isTerminalState, taskStateRank, type Task, type TaskStatus } from '@swarmlet/api-types';
+import { advance } from './advance.js';
+import type { TaskController } from './executor.js';
+import type { Semaphore } from './semaphore.js';
+
+export interface TaskRunnerDeps {
+  ctlr: TaskController;
+  report: (taskId: string, status: TaskStatus) => void;
+  /** Bounds how many tasks prepare or start at once on this node. */
+  engineSlots: Semaphore;
+  onError?: (taskId: string, error: string) => void;
+}
+
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * Drives one task (swarmkit's agent/task.go): runs `advance` until the task reaches a state
+ * where it must wait, reports each new status, and wakes up when the manager changes the
+ * task's desired state. A blocked `wait()` is aborted when the desired state changes so that a
+ * shutdown is not delayed by a running container.
+ */
+export class TaskRunner {
+  private task: Task;
+  private status: TaskStatus;
+  private wake: (() => void) | undefined;
+  /** Set when woken while not sleeping, so the next sleep returns at once. */
+  private kicked = false;
+  private stepAbort = new AbortController();
+  private stopped = false;
+  private done: Promise<void> | undefined;
+
+  constructor(
+    task: Task,
+    private readonly deps: TaskRunnerDeps,
+  ) {
+    this.task = task;
+    this.status = task.status;
+  }
+
+  get current(): TaskStatus {
+    return this.status;
+  }
+
+  start(): void {
+    this.done ??= this.run();
+  }
+
+  /** A new version of the assignment: takes its desired state; keeps our status if further along. */
+  update(task: Task): void {
+    const desiredChanged = task.desiredState !== this.task.desiredState;
+    this.task = task;
+    if (taskStateRank(task.status.state) > taskStateRank(this.status.state)) this.status = task.status;
+    if (desiredChanged) this.kick();
+  }
+
+  /** Stops driving the task (it was removed); resolves when the loop has exited. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.kick();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    let delay = RETRY_MIN_MS;
+    while (!this.stopped) {
+      if (this.stepAbort.signal.aborted) this.stepAbort = new AbortController();
+      const result = await this.step();
+      if (this.stopped) return;
+      if (result.kind === 'status') {
+        this.status = result.status;
+        this.deps.report(this.task.id, result.status);
+        delay = RETRY_MIN_MS;
+        continue;
+      }
+      if (result.kind === 'retry') {
+        this.deps.onError?.(this.task.id, result.error);
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+        continue;
+      }
+      if (isTerminalState(this.status.state)) return;
+      await this.sleep(Infinity);
+    }
+  }
+
+  private async step(): Promise<Awaited<ReturnType<typeof advance>>> {
+    const needsEngine = this.status.state === 'preparing' || this.status.state === 'starting';
+    if (!needsEngine) return advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal);
+    return this.deps.engineSlots.run(() => advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal));
+  }
+
+  private kick(): void {
+    this.stepAbort.abort();
+    this.kicked = true;
+    this.wake?.();
+  }
+
+  /** Sleeps until woken by an update or stop, or until `ms` passes. */
+  private sleep(ms: number): Promise<void> {
+    if (this.kicked) {
+      this.kicked = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        this.kicked = false;
+        done();
+      };
+    });
+  }
+}
