@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { randomName } from '../parse/names.js';
+import { buildServiceSpec, type CreateFlags } from '../parse/service-flags.js';
+import { collect } from '../parse/words.js';
+import { maybeWait, timeoutMs, withWaitFlags, type WaitFlags } from './wait-flags.js';
+
+/** `swarmlet service create [OPTIONS] IMAGE [COMMAND] [ARG...]`. */
+export function registerServiceCreate(service: Command, ctx: CommandContext): void {
+  const cmd = service
+    .command('create')
+    .description('Create a new service')
+    .argument('<image>', 'image to run')
+    .argument('[command...]', 'command and arguments (the container args, like CMD)')
+    .passThroughOptions()
+    .option('--name <name>', 'service name (default: a random name)')
+    .option('--mode <mode>', 'replicated or global')
+    .option('--replicas <n>', 'number of tasks')
+    .option('-e, --env <K=V>', 'set an environment variable (repeatable)', collect, [])
+    .option('--label <K=V>', 'service label (repeatable)', collect, [])
+    .option('--container-label <K=V>', 'container label (repeatable)', collect, [])
+    .option('--limit-cpu <cpus>', 'limit CPUs (e.g. 0.5)')
+    .option('--limit-memory <bytes>', 'limit memory (e.g. 64M)')
+    .option('--reserve-cpu <cpus>', 'reserve CPUs')
+    .option('--reserve-memory <bytes>', 'reserve memory')
+    .option('--restart-condition <cond>', 'restart when: any, on-failure or none')
+    .option('--restart-delay <duration>', 'delay between restart attempts (e.g. 5s)')
+    .option('--restart-max-attempts <n>', 'maximum restarts before giving up')
+    .option('--restart-window <duration>', 'window used to evaluate the restart policy')
+    .option('--stop-grace-period <duration>', 'time to wait before force killing a container')
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user>', 'username or UID')
+    .option('--entrypoint <cmd>', 'overwrite the default ENTRYPOINT of the image');
+  withWaitFlags(cmd).action(
+    async (image: string, args: string[], flags: CreateFlags & WaitFlags) => {
+      timeoutMs(flags);
+      const spec = buildServiceSpec(image, args, flags, flags.name ?? randomName());
+      const created = await ctx.client().createService(spec);
+      ctx.print(created.id);
+      await maybeWait(ctx, flags, created);
+    },
+  );
+}

@@ -1,0 +1,80 @@
+import { isSwarmletError, type ServiceView } from '@swarmlet/api-types';
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { forEachTarget, UsageError } from '../errors.js';
+import { applyUpdateFlags, type UpdateFlags } from '../parse/update-flags.js';
+import { collect } from '../parse/words.js';
+import { maybeWait, timeoutMs, withWaitFlags, type WaitFlags } from './wait-flags.js';
+
+/** `web=3` → `{ref: 'web', replicas: 3}`; pure. */
+export function parseScaleArg(arg: string): { ref: string; replicas: number } {
+  const m = /^(.+)=(\d+)$/.exec(arg);
+  if (!m || m[1] === undefined || m[2] === undefined) {
+    throw new UsageError(`invalid scale specifier "${arg}": expected SERVICE=REPLICAS, e.g. web=3`);
+  }
+  return { ref: m[1], replicas: Number(m[2]) };
+}
+
+/** Read-modify-write with the version the spec was read at; retried when someone wrote meanwhile. */
+async function updateWithRetry(
+  ctx: CommandContext,
+  ref: string,
+  flags: UpdateFlags,
+): Promise<ServiceView> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await ctx.client().getService(ref);
+    const spec = applyUpdateFlags(current.spec, flags);
+    try {
+      return await ctx.client().updateService(current.id, { version: current.meta.version, spec });
+    } catch (err) {
+      if (!isSwarmletError(err, 'CONFLICT') || attempt >= 3) throw err;
+    }
+  }
+}
+
+/** `service scale`, `service rm` and `service update`. */
+export function registerServiceWrites(service: Command, ctx: CommandContext): void {
+  withWaitFlags(
+    service
+      .command('scale')
+      .description('Scale one or more replicated services')
+      .argument('<service=replicas...>', 'e.g. web=3 api=5'),
+  ).action(async (args: string[], flags: WaitFlags) => {
+    const targets = args.map(parseScaleArg);
+    timeoutMs(flags);
+    await forEachTarget(targets, async ({ ref, replicas }) => {
+      const scaled = await ctx.client().scaleService(ref, replicas);
+      ctx.print(`${ref} scaled to ${replicas}`);
+      await maybeWait(ctx, flags, scaled);
+    });
+  });
+
+  service
+    .command('rm')
+    .alias('remove')
+    .description('Remove one or more services')
+    .argument('<service...>', 'service names or ids')
+    .action(async (refs: string[]) =>
+      forEachTarget(refs, async (ref) => {
+        await ctx.client().removeService(ref);
+        ctx.print(ref);
+      }),
+    );
+
+  withWaitFlags(
+    service
+      .command('update')
+      .description('Update a service')
+      .argument('<service>', 'service name or id')
+      .option('--replicas <n>', 'number of tasks')
+      .option('--image <image>', 'service image tag')
+      .option('--env-add <K=V>', 'add or update an environment variable (repeatable)', collect, [])
+      .option('--env-rm <K>', 'remove an environment variable (repeatable)', collect, [])
+      .option('--force', 'force the update even if no changes require it'),
+  ).action(async (ref: string, flags: UpdateFlags & WaitFlags) => {
+    timeoutMs(flags);
+    const updated = await updateWithRetry(ctx, ref, flags);
+    ctx.print(ref);
+    await maybeWait(ctx, flags, updated);
+  });
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { parseDuration } from '../parse/duration.js';
+import { flagValue } from '../parse/service-flags.js';
+import { waitForConvergence } from '../progress/wait.js';
+
+/** `-d/--detach`, `-q/--quiet` and `--timeout`, shared by create, scale and update. */
+export interface WaitFlags {
+  detach?: boolean;
+  quiet?: boolean;
+  timeout: string;
+}
+
+/** Adds the wait flags to a command. */
+export function withWaitFlags(cmd: Command): Command {
+  return cmd
+    .option('-d, --detach', 'exit immediately instead of waiting for the service to converge')
+    .option('-q, --quiet', 'suppress progress output')
+    .option('--timeout <duration>', 'give up waiting after this long (0: wait forever)', '5m');
+}
+
+/** Checks `--timeout` up front, so a typo fails before anything changes on the daemon. */
+export function timeoutMs(flags: WaitFlags): number {
+  return flagValue('--timeout', flags.timeout, parseDuration);
+}
+
+/** Waits for a replicated service to converge unless `--detach`; global services do not wait. */
+export async function maybeWait(
+  ctx: CommandContext,
+  flags: WaitFlags,
+  service: { id: string; spec: { name: string; mode: string } },
+): Promise<void> {
+  if (flags.detach || service.spec.mode !== 'replicated') return;
+  await waitForConvergence({
+    control: ctx.client(),
+    serviceId: service.id,
+    serviceName: service.spec.name,
+    out: ctx.out,
+    quiet: flags.quiet ?? false,
+    pollMs: ctx.pollMs,
+    timeoutMs: timeoutMs(flags),
+    ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+  });
+}

@@ -1,0 +1,69 @@
+import type { ServiceView } from '@swarmlet/api-types';
+import { formatBytes } from '../parse/bytes.js';
+import { formatDuration } from '../parse/duration.js';
+import { kv } from './pretty.js';
+import { capitalize, formatTable, stripDigest, truncateId } from './table.js';
+
+/** `running/desired`, docker's REPLICAS column (global services show the same counts). */
+export function replicasColumn(s: ServiceView): string {
+  return `${s.serviceStatus.runningTasks}/${s.serviceStatus.desiredTasks}`;
+}
+
+/** `service ls` table, sorted by name: `ID  NAME  MODE  REPLICAS  IMAGE`. */
+export function formatServiceTable(services: readonly ServiceView[]): string {
+  const sorted = [...services].sort((a, b) => a.spec.name.localeCompare(b.spec.name));
+  const rows = sorted.map((s) => [
+    truncateId(s.id),
+    s.spec.name,
+    s.spec.mode,
+    replicasColumn(s),
+    stripDigest(s.spec.task.container.image),
+  ]);
+  return formatTable(['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE'], rows);
+}
+
+function resourceLines(
+  out: string[],
+  label: string,
+  r: { nanoCpus: number; memoryBytes: number },
+): void {
+  if (r.nanoCpus === 0 && r.memoryBytes === 0) return;
+  out.push(` ${label}:`);
+  if (r.nanoCpus > 0) out.push(kv('  CPU', r.nanoCpus / 1e9));
+  if (r.memoryBytes > 0) out.push(kv('  Memory', formatBytes(r.memoryBytes)));
+}
+
+function containerLines(out: string[], c: ServiceView['spec']['task']['container']): void {
+  out.push('ContainerSpec:', kv(' Image', c.image));
+  if (c.command.length > 0) out.push(kv(' Command', c.command.join(' ')));
+  if (c.args.length > 0) out.push(kv(' Args', c.args.join(' ')));
+  if (c.env.length > 0) out.push(' Env:', ...c.env.map((e) => `  ${e}`));
+  if (c.workdir) out.push(kv(' Dir', c.workdir));
+  if (c.user) out.push(kv(' User', c.user));
+  out.push(kv(' StopGracePeriod', formatDuration(c.stopGracePeriodMs)));
+}
+
+/** `service inspect --pretty`: the human-readable layout of `docker service inspect --pretty`. */
+export function formatServicePretty(s: ServiceView): string {
+  const { spec } = s;
+  const rp = spec.task.restartPolicy;
+  const out = ['', kv('ID', s.id), kv('Name', spec.name)];
+  const labels = Object.entries(spec.labels);
+  if (labels.length > 0) out.push('Labels:', ...labels.map(([k, v]) => ` ${k}=${v}`));
+  out.push(kv('Service Mode', capitalize(spec.mode)));
+  if (spec.mode === 'replicated') out.push(kv(' Replicas', spec.replicas));
+  out.push(
+    'RestartPolicy:',
+    kv(' Condition', rp.condition),
+    kv(' Delay', formatDuration(rp.delayMs)),
+  );
+  out.push(kv(' Max attempts', rp.maxAttempts), kv(' Window', formatDuration(rp.windowMs)));
+  containerLines(out, spec.task.container);
+  const { limits, reservations } = spec.task.resources;
+  if (limits.nanoCpus + limits.memoryBytes + reservations.nanoCpus + reservations.memoryBytes > 0) {
+    out.push('Resources:');
+    resourceLines(out, 'Limits', limits);
+    resourceLines(out, 'Reservations', reservations);
+  }
+  return `${out.join('\n')}\n`;
+}

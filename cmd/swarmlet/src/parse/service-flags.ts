@@ -1,0 +1,130 @@
+import type { ServiceSpecInput } from '@swarmlet/api-types';
+import {
+  RESTART_CONDITIONS,
+  SERVICE_MODES,
+  type RestartCondition,
+  type ServiceMode,
+} from '@swarmlet/api-types';
+import { invalidFlag, messageOf } from '../errors.js';
+import { parseBytes, parseCpus } from './bytes.js';
+import { parseDuration } from './duration.js';
+import { parseCount, parseEnv, parseLabels, shellSplit } from './words.js';
+
+/** `swarmlet service create` options as commander hands them over: raw strings, not yet checked. */
+export interface CreateFlags {
+  name?: string;
+  mode?: string;
+  replicas?: string;
+  env?: string[];
+  label?: string[];
+  containerLabel?: string[];
+  limitCpu?: string;
+  limitMemory?: string;
+  reserveCpu?: string;
+  reserveMemory?: string;
+  restartCondition?: string;
+  restartDelay?: string;
+  restartMaxAttempts?: string;
+  restartWindow?: string;
+  stopGracePeriod?: string;
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+}
+
+/** Runs a parser on a flag's value, rewording its failure as docker's "invalid argument". */
+export function flagValue<T>(flag: string, value: string, parse: (v: string) => T): T {
+  try {
+    return parse(value);
+  } catch (err) {
+    throw invalidFlag(flag, value, messageOf(err));
+  }
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw invalidFlag(flag, value, `must be one of ${allowed.join(', ')}`);
+}
+
+type Resources = { nanoCpus?: number; memoryBytes?: number };
+
+function resources(
+  cpuFlag: string,
+  cpu?: string,
+  memFlag?: string,
+  mem?: string,
+): Resources | undefined {
+  const out: Resources = {};
+  if (cpu !== undefined) out.nanoCpus = flagValue(cpuFlag, cpu, parseCpus);
+  if (mem !== undefined && memFlag !== undefined)
+    out.memoryBytes = flagValue(memFlag, mem, parseBytes);
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+function restartPolicy(f: CreateFlags): ServiceSpecInput['task']['restartPolicy'] {
+  const p: NonNullable<ServiceSpecInput['task']['restartPolicy']> = {};
+  if (f.restartCondition !== undefined) {
+    p.condition = oneOf<RestartCondition>(
+      '--restart-condition',
+      f.restartCondition,
+      RESTART_CONDITIONS,
+    );
+  }
+  if (f.restartDelay !== undefined)
+    p.delayMs = flagValue('--restart-delay', f.restartDelay, parseDuration);
+  if (f.restartMaxAttempts !== undefined) {
+    p.maxAttempts = parseCount('--restart-max-attempts', f.restartMaxAttempts);
+  }
+  if (f.restartWindow !== undefined)
+    p.windowMs = flagValue('--restart-window', f.restartWindow, parseDuration);
+  return Object.keys(p).length === 0 ? undefined : p;
+}
+
+function containerSpec(
+  image: string,
+  args: string[],
+  f: CreateFlags,
+): ServiceSpecInput['task']['container'] {
+  const c: ServiceSpecInput['task']['container'] = { image };
+  if (args.length > 0) c.args = args;
+  if (f.entrypoint !== undefined) c.command = flagValue('--entrypoint', f.entrypoint, shellSplit);
+  if (f.env?.length) c.env = parseEnv('--env', f.env);
+  if (f.containerLabel?.length) c.labels = parseLabels('--container-label', f.containerLabel);
+  if (f.workdir !== undefined) c.workdir = f.workdir;
+  if (f.user !== undefined) c.user = f.user;
+  if (f.stopGracePeriod !== undefined) {
+    c.stopGracePeriodMs = flagValue('--stop-grace-period', f.stopGracePeriod, parseDuration);
+  }
+  return c;
+}
+
+/**
+ * Turns `service create` flags and positionals into the spec sent to the daemon. Docker
+ * semantics: `IMAGE [COMMAND] [ARG...]` become the container's args (the image's CMD),
+ * `--entrypoint` replaces its ENTRYPOINT. Only flags given are set; the daemon fills defaults.
+ * Throws `UsageError` naming the flag for any bad value.
+ */
+export function buildServiceSpec(
+  image: string,
+  args: string[],
+  f: CreateFlags,
+  name: string,
+): ServiceSpecInput {
+  const spec: ServiceSpecInput = { name, task: { container: containerSpec(image, args, f) } };
+  if (f.mode !== undefined) spec.mode = oneOf<ServiceMode>('--mode', f.mode, SERVICE_MODES);
+  if (f.replicas !== undefined) spec.replicas = parseCount('--replicas', f.replicas);
+  if (f.label?.length) spec.labels = parseLabels('--label', f.label);
+  const limits = resources('--limit-cpu', f.limitCpu, '--limit-memory', f.limitMemory);
+  const reservations = resources(
+    '--reserve-cpu',
+    f.reserveCpu,
+    '--reserve-memory',
+    f.reserveMemory,
+  );
+  if (limits || reservations) {
+    spec.task.resources = { ...(limits && { limits }), ...(reservations && { reservations }) };
+  }
+  const restart = restartPolicy(f);
+  if (restart) spec.task.restartPolicy = restart;
+  return spec;
+}
