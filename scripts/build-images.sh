@@ -166,6 +166,9 @@ main() {
   apply_docker_host
   engine_answers || die "no Docker engine answers; run scripts/ensure-docker.sh first"
   mkdir -p "$CACHE"
+  # Serialise concurrent runs (test suites may call this at once): the second then finds images current.
+  exec 9>"$CACHE/.build.lock"
+  flock -w 300 9 || die "another build-images run holds $CACHE/.build.lock"
   build_busybox
   build_demo_web
   log "done in $(elapsed_s "$start") s:"
