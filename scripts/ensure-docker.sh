@@ -40,6 +40,9 @@ check_explicit_host() {
 }
 
 require_root_debian() {
+  if [[ $EUID -ne 0 && -S /var/run/docker.sock && ! -w /var/run/docker.sock ]]; then
+    die "a Docker socket exists at /var/run/docker.sock but $(id -un) may not use it. Add yourself to its group ('sudo usermod -aG $(stat -c %G /var/run/docker.sock) $(id -un)', then log in again) or re-run: sudo $0"
+  fi
   [[ $EUID -eq 0 ]] ||
     die "no Docker engine answers at /var/run/docker.sock and this is not root. Start Docker yourself (e.g. 'sudo systemctl start docker'), add yourself to the docker group, or re-run: sudo $0"
   [[ -r /etc/debian_version ]] && command -v apt-get >/dev/null ||
