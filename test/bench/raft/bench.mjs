@@ -6,6 +6,7 @@
 //   npx tsc -b packages/raft && node test/bench/raft/bench.mjs [--quick]
 //
 // Bounded: fixed durations and trial counts; every process it starts is killed by PID in `finally`.
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

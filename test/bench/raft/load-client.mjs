@@ -1,5 +1,6 @@
 // Load generator run as its own process: N concurrent writers of 8 B keys and fixed-size values
 // against either the swarmlet KV example or etcd, for a fixed time. Prints one JSON line.
+import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { Etcd3 } from 'etcd3';
 import { KvClient } from '../../../packages/raft/dist/node/kv-example/kv-client.js';
