@@ -1,0 +1,160 @@
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DaemonProcess } from './helpers/daemon.js';
+import { DEMO_IMAGE, TEST_IMAGE, dockerClient, removeContainersByLabel, requireImage, waitUntil } from './helpers/docker.js';
+
+const NODE_LABEL = 'io.swarmlet.node.id';
+const SERVICE_LABEL = 'io.swarmlet.service.name';
+
+let docker: Docker;
+let d: DaemonProcess;
+let nodeId = '';
+
+/** Containers of one service on this test's node: `running` only, or all states. */
+async function containers(service: string, all = false): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all, filters: { label: [`${NODE_LABEL}=${nodeId}`, `${SERVICE_LABEL}=${service}`] } });
+}
+
+async function runningCount(service: string): Promise<number> {
+  return (await containers(service)).length;
+}
+
+beforeAll(async () => {
+  docker = await dockerClient();
+  await requireImage(docker, TEST_IMAGE);
+  await requireImage(docker, DEMO_IMAGE);
+  d = await DaemonProcess.create();
+  const init = await d.cli(['init', '--heartbeat-period', '1s']);
+  expect(init.code, init.stderr).toBe(0);
+  nodeId = (await d.client.info()).nodeId;
+});
+
+afterAll(async () => {
+  await d?.dispose();
+  if (nodeId) await removeContainersByLabel(docker, NODE_LABEL, nodeId);
+});
+
+describe('single node on the real Docker engine', () => {
+  it('service create --replicas 15 reaches 15 running containers, named <service>.<slot>.<task>', async () => {
+    const r = await d.cli(['service', 'create', '--name', 'web', '--replicas', '15', '--restart-delay', '100ms', '-e', 'GREETING=hi', '--label', 'team=a', DEMO_IMAGE]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('verify: Service converged');
+    const list = await containers('web');
+    expect(list).toHaveLength(15);
+    const slots = list.map((c) => c.Names[0]!.split('.')[1]).map(Number).sort((a, b) => a - b);
+    expect(slots).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    const inspect = await docker.getContainer(list[0]!.Id).inspect();
+    expect(inspect.Config.Env).toContain('GREETING=hi');
+    expect(inspect.Config.Labels['io.swarmlet.task.id']).toBeTruthy();
+    const ls = await d.cli(['service', 'ls']);
+    expect(ls.stdout).toMatch(/web\s+replicated\s+15\/15\s+swarmlet\/demo-web/);
+  });
+
+  it('replaces a container killed with docker kill in the same slot', async () => {
+    const victim = (await containers('web')).find((c) => c.Names[0]!.startsWith('/web.7.'))!;
+    await docker.getContainer(victim.Id).kill();
+    const replacement = await waitUntil(
+      async () => (await containers('web')).find((c) => c.Names[0]!.startsWith('/web.7.') && c.Id !== victim.Id),
+      { timeoutMs: 20_000, message: 'a new container in slot 7' },
+    );
+    expect(replacement.State).toBe('running');
+    await waitUntil(async () => (await runningCount('web')) === 15, { timeoutMs: 20_000, message: '15 running again' });
+    const ps = await d.cli(['service', 'ps', 'web']);
+    expect(ps.stdout).toMatch(/\\_ web\.7 .*Failed.*non-zero exit \(137\)/);
+  });
+
+  it('scales 15 -> 3 -> 0 -> 5', async () => {
+    for (const n of [3, 0, 5]) {
+      const r = await d.cli(['service', 'scale', `web=${n}`]);
+      expect(r.code, r.stderr).toBe(0);
+      await waitUntil(async () => (await runningCount('web')) === n, { timeoutMs: 30_000, message: `${n} running` });
+      const svc = await d.client.getService('web');
+      expect(svc.serviceStatus).toEqual({ runningTasks: n, desiredTasks: n });
+    }
+  });
+
+  it('adopts running containers after SIGKILL of the daemon: no duplicates, no orphans', async () => {
+    const before = (await containers('web')).map((c) => c.Id).sort();
+    expect(before).toHaveLength(5);
+    await d.restart('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = (await containers('web')).map((c) => c.Id).sort();
+    expect(after).toEqual(before);
+    const tasks = await d.client.listTasks({ service: 'web', desiredState: 'running' });
+    expect(tasks.filter((t) => t.status.state === 'running')).toHaveLength(5);
+  });
+
+  it('removes containers of tasks that vanished while the daemon was down', async () => {
+    const orphan = await docker.createContainer({
+      Image: TEST_IMAGE,
+      Cmd: ['sleep', '300'],
+      name: `web.99.orphan${Date.now()}`,
+      Labels: { 'io.swarmlet.task.id': 'no-such-task', [NODE_LABEL]: nodeId, [SERVICE_LABEL]: 'web' },
+    });
+    await orphan.start();
+    await d.restart('SIGKILL');
+    await waitUntil(async () => (await containers('web', true)).every((c) => c.Id !== orphan.id), {
+      timeoutMs: 15_000,
+      message: 'orphan removed',
+    });
+    expect(await runningCount('web')).toBe(5);
+  });
+
+  it('SIGTERM stops the daemon cleanly and leaves containers running', async () => {
+    const ms = await d.kill('SIGTERM');
+    expect(d.child!.exitCode).toBe(0);
+    expect(ms).toBeLessThan(5_000);
+    expect(await runningCount('web')).toBe(5);
+    await d.start();
+    await waitUntil(async () => (await d.client.getService('web')).serviceStatus.runningTasks === 5, { timeoutMs: 10_000 });
+  });
+
+  it('service rm leaves no container', async () => {
+    const r = await d.cli(['service', 'rm', 'web']);
+    expect(r.code, r.stderr).toBe(0);
+    await waitUntil(async () => (await containers('web', true)).length === 0, { timeoutMs: 30_000, message: 'no containers' });
+    await waitUntil(async () => (await d.client.listTasks({})).every((t) => t.serviceName !== 'web'), { timeoutMs: 10_000 });
+  });
+
+  it('rejects a task whose image cannot be pulled, with the engine error in service ps', async () => {
+    const r = await d.cli(['service', 'create', '--name', 'nopull', '--detach', '--restart-delay', '10s', '127.0.0.1:1/swarmlet/none:1']);
+    expect(r.code, r.stderr).toBe(0);
+    const task = await waitUntil(
+      async () => (await d.client.listTasks({ service: 'nopull' })).find((t) => t.status.state === 'rejected'),
+      { timeoutMs: 30_000, message: 'a rejected task' },
+    );
+    expect(task.status.err).toMatch(/127\.0\.0\.1:1/);
+    const ps = await d.cli(['service', 'ps', 'nopull']);
+    expect(ps.stdout).toMatch(/Rejected/);
+    await d.cli(['service', 'rm', 'nopull']);
+  });
+
+  it('refuses bad input with a clear message and leaves state intact', async () => {
+    const good = await d.cli(['service', 'create', '--name', 'keep', '--replicas', '1', '--detach', TEST_IMAGE, 'sleep', '3600']);
+    expect(good.code, good.stderr).toBe(0);
+    const versionBefore = (await d.client.getService('keep')).meta.version;
+    const cases: [string[], RegExp][] = [
+      [['service', 'create', '--name', 'x', '--replicas', '-1', TEST_IMAGE], /replicas/i],
+      [['service', 'create', '--name', 'x', '--bogus-flag', TEST_IMAGE], /bogus-flag/],
+      [['service', 'create', '--name', 'x', '--restart-delay', '5x', TEST_IMAGE], /restart-delay/],
+      [['service', 'create', '--name', 'x', '--limit-memory', 'lots', TEST_IMAGE], /limit-memory/],
+      [['service', 'create', '--name', 'bad name!', TEST_IMAGE], /name/],
+      [['service', 'create', '--name', 'keep', TEST_IMAGE], /already exists/],
+      [['service', 'scale', 'nosuch=3'], /not found/],
+      [['service', 'scale', 'keep=many'], /keep=many|invalid/i],
+      [['service', 'rm', 'nosuch'], /not found/],
+      [['service', 'inspect', 'nosuch'], /not found/],
+      [['node', 'inspect', 'nosuch'], /not found/],
+      [['init'], /already/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await d.cli(args);
+      expect(r.code, `swarmlet ${args.join(' ')}`).not.toBe(0);
+      expect(r.stderr, `swarmlet ${args.join(' ')}`).toMatch(msg);
+    }
+    const services = (await d.client.listServices()).map((s) => s.spec.name);
+    expect(services).toEqual(['keep']);
+    expect((await d.client.getService('keep')).meta.version).toBe(versionBefore);
+    await d.cli(['service', 'rm', 'keep']);
+  });
+});
