@@ -5,7 +5,7 @@ import { capitalize, ellipsis, formatTable, stripDigest, truncateId } from './ta
 describe('formatTable', () => {
   it('pads columns to max(10, widest + 3) and leaves the last one unpadded', () => {
     const out = formatTable(['ID', 'NAME', 'IMAGE'], [['abcdefghijkl', 'web', 'nginx:latest']]);
-    expect(out).toBe('ID              NAME      IMAGE\nabcdefghijkl    web       nginx:latest\n');
+    expect(out).toBe('ID             NAME      IMAGE\nabcdefghijkl   web       nginx:latest\n');
   });
 
   it('prints only the header when there are no rows, without trailing spaces', () => {

@@ -25,9 +25,8 @@ export function progressBar(state: TaskState | undefined): string {
 
 /** `3/15: running   [====...>]`, with the slot's error after the bar when there is one. */
 export function slotLine(s: SlotProgress, replicas: number): string {
-  const state = s.state ?? '';
-  const text = `${s.slot}/${replicas}: ${state.padEnd(9)} ${progressBar(s.state)}`.trimEnd();
-  return s.err === '' ? text : `${text} ${s.err}`;
+  const head = `${s.slot}/${replicas}: ${(s.state ?? '').padEnd(9)} `;
+  return `${head}${[progressBar(s.state), s.err].filter((x) => x !== '').join(' ')}`.trimEnd();
 }
 
 /** The whole display: overall line, one line per slot, and stopping tasks if any. */

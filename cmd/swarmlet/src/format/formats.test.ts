@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { node, serviceView, T0, task } from '../testing/fixtures.js';
+import { formatInfo, formatNodePretty, formatNodeTable, managerStatus } from './nodes.js';
+import { formatServicePretty, formatServiceTable } from './services.js';
+import { formatTaskTable, sortTasks } from './tasks.js';
+
+describe('formatServiceTable', () => {
+  it('shows truncated ids, running/desired and images without digest, sorted by name', () => {
+    const out = formatServiceTable([serviceView('web', 3, 2), serviceView('api', 1, 1)]);
+    expect(out).toBe(
+      [
+        'ID             NAME      MODE         REPLICAS   IMAGE',
+        'api012345678   api       replicated   1/1        nginx:1.27',
+        'web012345678   web       replicated   2/3        nginx:1.27',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('formatTaskTable', () => {
+  const now = new Date('2026-01-01T00:02:00.000Z');
+  const tasks = [
+    task('old1aaaaaaaaaaaa', 1, 'failed', { desired: 'shutdown', err: 'task: non-zero exit (1)' }),
+    task('new1aaaaaaaaaaaa', 1, 'running', { createdAt: '2026-01-01T00:01:00.000Z' }),
+    task('new2aaaaaaaaaaaa', 2, 'pending', { createdAt: '2026-01-01T00:01:59.500Z' }),
+  ];
+
+  it('lists the newest task of a slot first and its history with \\_', () => {
+    const out = formatTaskTable(tasks, [node('node1', 'host-1', true)], { noTrunc: false, now });
+    expect(out.split('\n')).toEqual([
+      'ID             NAME        IMAGE        NODE      DESIRED STATE   CURRENT STATE                    ERROR',
+      'new1aaaaaaaa   web.1       nginx:1.27   host-1    Running         Running about a minute ago',
+      'old1aaaaaaaa    \\_ web.1   nginx:1.27   host-1    Shutdown        Failed 2 minutes ago             "task: non-zero exit (1)"',
+      'new2aaaaaaaa   web.2       nginx:1.27   host-1    Running         Pending less than a second ago',
+      '',
+    ]);
+  });
+
+  it('keeps full ids, digests and errors with --no-trunc, and node ids without a node', () => {
+    const out = formatTaskTable(tasks, [], { noTrunc: true, now });
+    expect(out).toContain('old1aaaaaaaaaaaa');
+    expect(out).toContain('nginx:1.27@sha256:abc');
+    expect(out).toContain('node1');
+  });
+
+  it('sorts by service, slot, then newest first', () => {
+    expect(sortTasks(tasks).map((t) => t.id)).toEqual([
+      'new1aaaaaaaaaaaa',
+      'old1aaaaaaaaaaaa',
+      'new2aaaaaaaaaaaa',
+    ]);
+  });
+});
+
+describe('node formatting', () => {
+  it('marks the current node with * and shows manager status', () => {
+    const out = formatNodeTable([node('bbb', 'worker-1'), node('aaa', 'manager-1', true)], 'aaa');
+    expect(out.split('\n')).toEqual([
+      'ID        HOSTNAME    STATUS    AVAILABILITY   MANAGER STATUS   ENGINE VERSION',
+      'aaa *     manager-1   Ready     Active         Leader           27.0.3',
+      'bbb       worker-1    Ready     Active                          27.0.3',
+      '',
+    ]);
+  });
+
+  it('maps manager status like docker', () => {
+    expect(managerStatus(node('a', 'h'))).toBe('');
+    expect(managerStatus(node('a', 'h', false))).toBe('Reachable');
+  });
+
+  it('renders node inspect --pretty', () => {
+    const out = formatNodePretty(node('aaa', 'manager-1', true));
+    expect(out).toContain('Hostname:             manager-1');
+    expect(out).toContain(' Leader:              Yes');
+    expect(out).toContain(' Memory:              2GiB');
+  });
+});
+
+describe('formatInfo', () => {
+  const info = {
+    version: '0.1.0',
+    nodeId: 'n1',
+    clusterId: 'c1',
+    state: 'active' as const,
+    role: 'manager',
+    managers: 1,
+    nodes: 2,
+    services: 3,
+    tasks: { running: 4, total: 5 },
+    engine: { version: '27.0.3', apiVersion: '1.46' },
+    dataDir: '/var/lib/swarmlet',
+  };
+
+  it('shows the cluster section when active', () => {
+    const out = formatInfo(info, 'unix:///var/run/swarmlet.sock');
+    expect(out).toContain(' Swarm: active\n  NodeID: n1\n  Is Manager: true\n');
+    expect(out).toContain('  Tasks: 4 running / 5 total\n');
+  });
+
+  it('hides it when inactive', () => {
+    expect(formatInfo({ ...info, state: 'inactive' }, 'x')).not.toContain('NodeID');
+  });
+});
+
+describe('formatServicePretty', () => {
+  it('lays out the spec with limits and env', () => {
+    const s = serviceView('web', 3, 3);
+    s.spec.task.container.env = ['A=1'];
+    s.spec.task.resources.limits = { nanoCpus: 5e8, memoryBytes: 64 * 1024 ** 2 };
+    const out = formatServicePretty(s);
+    expect(out).toContain('Name:           web\n');
+    expect(out).toContain(' Replicas:      3\n');
+    expect(out).toContain(' Env:\n  A=1\n');
+    expect(out).toContain('  CPU:          0.5\n  Memory:       64MiB\n');
+    expect(out).toContain(' StopGracePeriod: 10s');
+    expect(T0).toBeDefined();
+  });
+});
