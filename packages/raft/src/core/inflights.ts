@@ -20,6 +20,11 @@ export class Inflights {
     if (n > 0) this.items.splice(0, n);
   }
 
+  /** Frees the oldest message (used when heartbeats show the follower alive but silent). */
+  freeFirstOne(): void {
+    this.items.shift();
+  }
+
   /** Empties the window (on state change). */
   reset(): void {
     this.items.length = 0;

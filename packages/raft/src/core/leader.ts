@@ -86,13 +86,19 @@ function handleAppReject(r: Raft, m: Message, pr: Progress): void {
 
 function handleAppAck(r: Raft, m: Message, pr: Progress): void {
   const wasPaused = pr.isPaused();
+  const updated = pr.maybeUpdate(m.index);
+  const snapIndex = pr.pendingSnapshot?.meta.index ?? Infinity;
+  const snapDone =
+    pr.state === ProgressState.Snapshot &&
+    (pr.match >= snapIndex || pr.match + 1 >= r.log.firstIndex());
   const probeConfirmed = pr.state === ProgressState.Probe && pr.match === m.index;
-  if (!pr.maybeUpdate(m.index) && !probeConfirmed) return;
+  if (!updated && !snapDone && !probeConfirmed) return;
   if (pr.state === ProgressState.Probe) pr.becomeReplicate();
-  else if (pr.state === ProgressState.Snapshot && pr.match + 1 >= r.log.firstIndex()) {
-    // The follower caught up via the snapshot: resume normal replication.
+  else if (snapDone) {
+    // The snapshot is installed. If we compacted past it meanwhile, probing
+    // finds out and sends a newer one; otherwise resume pipelining.
     pr.becomeProbe();
-    pr.becomeReplicate();
+    if (pr.match + 1 >= r.log.firstIndex()) pr.becomeReplicate();
   } else if (pr.state === ProgressState.Replicate) pr.inflights.freeLE(m.index);
 
   if (r.maybeCommit()) r.bcastAppend();
@@ -104,6 +110,9 @@ function handleAppAck(r: Raft, m: Message, pr: Progress): void {
 function handleHeartbeatResp(r: Raft, m: Message, pr: Progress): void {
   pr.recentActive = true;
   pr.msgAppFlowPaused = false;
+  // A full window of lost MsgApps would stall replication forever: free one
+  // slot so the next send exposes the gap (the follower rejects, we probe).
+  if (pr.state === ProgressState.Replicate && pr.inflights.full()) pr.inflights.freeFirstOne();
   if (pr.match < r.log.lastIndex()) maybeSendAppend(r, m.from, true);
   if (m.context === undefined || m.context.length === 0) return;
   if (r.readOnly.recvAck(m.from, m.context) === 0) return;

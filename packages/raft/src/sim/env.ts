@@ -28,8 +28,8 @@ export interface SimEnv {
   send(m: Message): void;
   /** Sends a reply to a client (through the network delay, never lost). */
   reply(clientId: string, opId: string, r: ClientReply): void;
-  /** Appends a line to the run's trace. */
-  trace(line: string): void;
+  /** Appends a line to the run's trace; the thunk runs only when tracing is on. */
+  trace(line: () => string): void;
   /** Decides whether the next fsync of `node` fails (fault injection). */
   fsyncFails(node: string): boolean;
 }

@@ -38,7 +38,7 @@ export class SimNetwork {
     private readonly q: EventQueue,
     private readonly rng: Prng,
     private readonly deliver: (m: Message) => void,
-    private readonly trace: (line: string) => void,
+    private readonly trace: (line: () => string) => void,
   ) {}
 
   /** Sends `m`, subject to the current faults and cuts. */
@@ -57,7 +57,7 @@ export class SimNetwork {
       // Cuts apply at delivery time too: a partition also stops packets in flight.
       if (this.blocked.has(`${m.from}>${m.to}`)) return;
       this.delivered++;
-      this.trace(`deliver ${describeMsg(m)}`);
+      this.trace(() => `deliver ${describeMsg(m)}`);
       this.deliver(m);
     });
   }

@@ -68,7 +68,8 @@ export class SimNode {
       this.mem,
     );
     this.env.trace(
-      `${this.id} start term=${this.durable.hardState.term} snap=${this.durable.snapshot.meta.index} ents=${this.durable.entries.length}`,
+      () =>
+        `${this.id} start term=${this.durable.hardState.term} snap=${this.durable.snapshot.meta.index} ents=${this.durable.entries.length}`,
     );
     this.scheduleTick(this.epoch, this.env.rng.int(p.tickMs) + 1);
     this.pump();
@@ -77,7 +78,7 @@ export class SimNode {
   /** Power loss: volatile state and unsynced writes are gone. */
   crash(): void {
     if (!this.up) return;
-    this.env.trace(`${this.id} crash (lost ${this.unsynced.length} unsynced writes)`);
+    this.env.trace(() => `${this.id} crash (lost ${this.unsynced.length} unsynced writes)`);
     this.up = false;
     this.epoch++;
     this.inbox = [];
@@ -117,6 +118,11 @@ export class SimNode {
       this.reads.set(ctxKey(ctx), { clientId, opId: cmd.opId, key });
       this.core.readIndex(ctx);
     });
+  }
+
+  /** Runs an operator action against the core (conf change, transfer) in the node's loop. */
+  admin(fn: (core: RaftCore) => void): void {
+    this.run(() => fn(this.core));
   }
 
   /** Runs `fn` now, or after the in-flight fsync; nothing happens while down. */
@@ -161,7 +167,7 @@ export class SimNode {
     if (epoch !== this.epoch) return;
     if (this.env.fsyncFails(this.id)) {
       // Never ack what is not durable: stop the node instead (fsyncgate).
-      this.env.trace(`${this.id} fsync failed`);
+      this.env.trace(() => `${this.id} fsync failed`);
       this.crash();
       return;
     }
@@ -225,6 +231,6 @@ export class SimNode {
     const snap = this.mem.createSnapshot(st.applied, st.confState, this.kv.snapshot());
     this.mem.compact(st.applied);
     this.durable.compact(snap);
-    this.env.trace(`${this.id} compact to ${st.applied}`);
+    this.env.trace(() => `${this.id} compact to ${st.applied}`);
   }
 }
