@@ -255,6 +255,7 @@ describe('OpenAPI', () => {
       '/v1/tasks/{ref}',
     ]);
     expect(Object.keys(doc.paths['/v1/services'].post.responses)).toEqual(['201', '4XX', '5XX']);
+    expect(doc.paths['/v1/services/{ref}/scale'].post.operationId).toBe('scaleService');
     expect(doc.paths['/v1/services'].post.requestBody.required).toBe(true);
     const params = doc.paths['/v1/tasks'].get.parameters.map((p: { name: string }) => p.name);
     expect(params.sort()).toEqual(['desiredState', 'node', 'service']);

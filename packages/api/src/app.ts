@@ -1,6 +1,10 @@
 import swagger from '@fastify/swagger';
 import type { ControlApi } from '@swarmlet/api-types';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { infoRoutes } from './routes/info.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -10,8 +14,10 @@ import { taskRoutes } from './routes/tasks.js';
 /** Dependencies of the REST API: any ControlApi (the manager's, or a fake in tests). */
 export interface ApiDeps {
   control: ControlApi;
-  /** Fastify logger options; off by default (the daemon passes its own). */
+  /** Fastify logger options; off by default. */
   logger?: FastifyServerOptions['logger'];
+  /** An existing pino-compatible logger (the daemon's), instead of `logger` options. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 /** Path of the OpenAPI 3.1 document describing every route. */
@@ -24,7 +30,9 @@ export const OPENAPI_PATH = '/v1/openapi.json';
  */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.loggerInstance
+      ? { loggerInstance: deps.loggerInstance }
+      : { logger: deps.logger ?? false }),
     // Reject unknown fields and wrong types instead of stripping or coercing them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });

@@ -9,13 +9,20 @@ export const infoRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> = as
 ) => {
   app.get(
     '/info',
-    { schema: { tags: ['cluster'], response: { 200: InfoSchema, ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'info',
+        tags: ['cluster'],
+        response: { 200: InfoSchema, ...ErrorResponses },
+      },
+    },
     async () => control.info(),
   );
   app.post(
     '/cluster/init',
     {
       schema: {
+        operationId: 'init',
         tags: ['cluster'],
         body: InitBody,
         response: { 200: ClusterSchema, ...ErrorResponses },
@@ -29,7 +36,13 @@ export const infoRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> = as
   );
   app.get(
     '/cluster',
-    { schema: { tags: ['cluster'], response: { 200: ClusterSchema, ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'getCluster',
+        tags: ['cluster'],
+        response: { 200: ClusterSchema, ...ErrorResponses },
+      },
+    },
     async () => control.getCluster(),
   );
 };

@@ -12,12 +12,25 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> = as
 ) => {
   app.get(
     '/nodes',
-    { schema: { tags, response: { 200: Type.Array(NodeSchema), ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'listNodes',
+        tags,
+        response: { 200: Type.Array(NodeSchema), ...ErrorResponses },
+      },
+    },
     async () => control.listNodes(),
   );
   app.get(
     '/nodes/:ref',
-    { schema: { tags, params: RefParams, response: { 200: NodeSchema, ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'getNode',
+        tags,
+        params: RefParams,
+        response: { 200: NodeSchema, ...ErrorResponses },
+      },
+    },
     async (req) => control.getNode(req.params.ref),
   );
 };

@@ -19,13 +19,20 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> =
 ) => {
   app.get(
     '/services',
-    { schema: { tags, response: { 200: Type.Array(ServiceViewSchema), ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'listServices',
+        tags,
+        response: { 200: Type.Array(ServiceViewSchema), ...ErrorResponses },
+      },
+    },
     async () => control.listServices(),
   );
   app.post(
     '/services',
     {
       schema: {
+        operationId: 'createService',
         tags,
         body: CreateServiceBody,
         response: { 201: ServiceViewSchema, ...ErrorResponses },
@@ -33,22 +40,47 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> =
     },
     async (req, reply) => reply.status(201).send(await control.createService(req.body)),
   );
-  app.get('/services/:ref', { schema: { tags, params: RefParams, response: one } }, async (req) =>
-    control.getService(req.params.ref),
+  app.get(
+    '/services/:ref',
+    { schema: { operationId: 'getService', tags, params: RefParams, response: one } },
+    async (req) => control.getService(req.params.ref),
   );
   app.post(
     '/services/:ref/update',
-    { schema: { tags, params: RefParams, body: UpdateServiceBody, response: one } },
+    {
+      schema: {
+        operationId: 'updateService',
+        tags,
+        params: RefParams,
+        body: UpdateServiceBody,
+        response: one,
+      },
+    },
     async (req) => control.updateService(req.params.ref, req.body),
   );
   app.post(
     '/services/:ref/scale',
-    { schema: { tags, params: RefParams, body: ScaleServiceBody, response: one } },
+    {
+      schema: {
+        operationId: 'scaleService',
+        tags,
+        params: RefParams,
+        body: ScaleServiceBody,
+        response: one,
+      },
+    },
     async (req) => control.scaleService(req.params.ref, req.body.replicas),
   );
   app.delete(
     '/services/:ref',
-    { schema: { tags, params: RefParams, response: { 204: Type.Null(), ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'removeService',
+        tags,
+        params: RefParams,
+        response: { 204: Type.Null(), ...ErrorResponses },
+      },
+    },
     async (req, reply) => {
       await control.removeService(req.params.ref);
       return reply.status(204).send(null);

@@ -23,6 +23,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> = as
     '/tasks',
     {
       schema: {
+        operationId: 'listTasks',
         tags,
         querystring: TaskQuery,
         response: { 200: Type.Array(TaskSchema), ...ErrorResponses },
@@ -32,7 +33,14 @@ export const taskRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> = as
   );
   app.get(
     '/tasks/:ref',
-    { schema: { tags, params: RefParams, response: { 200: TaskSchema, ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'getTask',
+        tags,
+        params: RefParams,
+        response: { 200: TaskSchema, ...ErrorResponses },
+      },
+    },
     async (req) => control.getTask(req.params.ref),
   );
 };
