@@ -30,7 +30,10 @@ export class RaftNodeError extends Error {
 export class NotLeaderError extends RaftNodeError {
   override readonly name = 'NotLeaderError';
   constructor(readonly leader: string) {
-    super(NodeErrorCode.NotLeader, leader ? `not the leader; leader is ${leader}` : 'not the leader; no leader known');
+    super(
+      NodeErrorCode.NotLeader,
+      leader ? `not the leader; leader is ${leader}` : 'not the leader; no leader known',
+    );
   }
 }
 
@@ -42,6 +45,9 @@ export class NotLeaderError extends RaftNodeError {
 export class LeadershipLostError extends RaftNodeError {
   override readonly name = 'LeadershipLostError';
   constructor() {
-    super(NodeErrorCode.LeadershipLost, 'leadership lost before the entry was applied; outcome unknown');
+    super(
+      NodeErrorCode.LeadershipLost,
+      'leadership lost before the entry was applied; outcome unknown',
+    );
   }
 }

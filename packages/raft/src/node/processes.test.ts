@@ -31,7 +31,10 @@ afterAll(async () => {
 });
 
 /** Writers putting unique keys until `stop()`; only 200 answers count as acknowledged. */
-function startWriters(servers: string[], n: number): { acked: Map<string, string>; stop: () => Promise<number> } {
+function startWriters(
+  servers: string[],
+  n: number,
+): { acked: Map<string, string>; stop: () => Promise<number> } {
   const acked = new Map<string, string>();
   let running = true;
   let failures = 0;
@@ -59,12 +62,18 @@ function startWriters(servers: string[], n: number): { acked: Map<string, string
   };
 }
 
-async function converged(c: KvProcessCluster, acked: Map<string, string>, timeoutMs: number): Promise<Record<string, string>> {
+async function converged(
+  c: KvProcessCluster,
+  acked: Map<string, string>,
+  timeoutMs: number,
+): Promise<Record<string, string>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const dumps = await Promise.all(IDS.map((id) => c.dump(id).catch(() => undefined)));
     const first = dumps[0]?.data;
-    const same = first !== undefined && dumps.every((d) => d !== undefined && JSON.stringify(d.data) === JSON.stringify(first));
+    const same =
+      first !== undefined &&
+      dumps.every((d) => d !== undefined && JSON.stringify(d.data) === JSON.stringify(first));
     if (same && [...acked].every(([k, v]) => first[k] === v)) return first;
     if (Date.now() > end) {
       const missing = [...acked].filter(([k, v]) => first?.[k] !== v).length;
@@ -76,7 +85,13 @@ async function converged(c: KvProcessCluster, acked: Map<string, string>, timeou
 
 describe('KV service on 3 real processes (file storage, loopback)', () => {
   it('loses no acknowledged write across kill -9 of the leader and a full restart', async () => {
-    cluster = await KvProcessCluster.create({ ids: IDS, dataDir: dir, tickMs: 50, electionTick: 10, snapshotEvery: 500 });
+    cluster = await KvProcessCluster.create({
+      ids: IDS,
+      dataDir: dir,
+      tickMs: 50,
+      electionTick: 10,
+      snapshotEvery: 500,
+    });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     const writers = startWriters(cluster.servers, 8);

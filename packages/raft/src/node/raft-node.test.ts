@@ -3,8 +3,10 @@ import { encodePut } from './kv-example/kv-state.js';
 import { LeadershipLostError, NotLeaderError, RaftNodeError } from './errors.js';
 import { TestCluster, waitFor } from './test-cluster.js';
 
-const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b));
-const put = (k: string, v: string): Uint8Array => encodePut({ key: k, value: new TextEncoder().encode(v) });
+const text = (b: Uint8Array | undefined): string | undefined =>
+  b === undefined ? undefined : new TextDecoder().decode(b);
+const put = (k: string, v: string): Uint8Array =>
+  encodePut({ key: k, value: new TextEncoder().encode(v) });
 
 let cluster: TestCluster | undefined;
 afterEach(async () => {
@@ -17,7 +19,9 @@ describe('RaftNode driver', () => {
     cluster = new TestCluster(['a', 'b', 'c']);
     await cluster.start();
     const leader = await cluster.leader();
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => leader.node.propose(put(`k${i % 10}`, `v${i}`))));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => leader.node.propose(put(`k${i % 10}`, `v${i}`))),
+    );
     expect(new Set(results).size).toBe(200);
     expect(results).toEqual([...results].sort((x, y) => x - y));
     const last = Math.max(...results);
@@ -80,7 +84,10 @@ describe('RaftNode driver', () => {
     for (let i = 0; i < 120; i++) await leader.node.propose(put(`k${i}`, `v${i}`));
     expect(leader.storage.snapshot().meta.index).toBeGreaterThanOrEqual(100);
     expect(leader.storage.firstIndex()).toBeGreaterThan(50);
-    const d = await cluster.startMember('d', new (await import('../storage/memory.js')).MemoryRaftStorage());
+    const d = await cluster.startMember(
+      'd',
+      new (await import('../storage/memory.js')).MemoryRaftStorage(),
+    );
     const cs = await leader.node.addVoter('d', 'd');
     expect(cs.voters).toContain('d');
     await waitFor(() => d.sm.get('k119') !== undefined);

@@ -2,13 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { decodeConfChange } from '../core/confchange.js';
 import { RaftCore } from '../core/raft-core.js';
 import { makeMessage } from '../core/util.js';
-import type { ConfChange, ConfChangeType, ConfState, Entry, Message, Ready, SoftState } from '../types.js';
+import type {
+  ConfChange,
+  ConfChangeType,
+  ConfState,
+  Entry,
+  Message,
+  Ready,
+  SoftState,
+} from '../types.js';
 import { NO_NODE } from '../types.js';
 import { unwrap, wrap } from './envelope.js';
 import { LeadershipLostError, NodeErrorCode, NotLeaderError, RaftNodeError } from './errors.js';
 import { type RaftNodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './options.js';
+import { planReady } from './ready-plan.js';
 import { decodeNodeSnapshot, encodeNodeSnapshot } from './snapshot-data.js';
-import { deferred, type ReadWaiter, type Waiter, WaiterMap } from './waiters.js';
+import { ReadTracker } from './reads.js';
+import { deferred, type Waiter, WaiterMap } from './waiters.js';
 
 interface QueuedProposal<R> {
   data: Uint8Array;
@@ -30,7 +40,10 @@ const dec = new TextDecoder();
  * effects. Everything that touches the core happens in one loop, in this order
  * per `Ready`: persist snapshot, entries and hard state (fsync) → send messages
  * → apply the snapshot and committed entries in log order → serve reads →
- * `advance()` → maybe take a snapshot and compact. Inputs (ticks, messages,
+ * `advance()` → maybe take a snapshot and compact. Two overlaps keep that
+ * contract (see `planReady`): a leader's replication messages leave before its
+ * own fsync, and entries committed by earlier Readys (already durable) are
+ * applied while this Ready's fsync is in flight. Inputs (ticks, messages,
  * proposals) arriving while a Ready is in flight wait in an inbox and are fed
  * to the core together, so concurrent proposals share one fsync.
  */
@@ -47,10 +60,9 @@ export class RaftNode<R = unknown> {
   private unreachable = new Set<string>();
   private proposals: QueuedProposal<R>[] = [];
   private confChanges: QueuedConfChange[] = [];
-  private readQueue: ReadWaiter[] = [];
   private readonly pending = new WaiterMap<R>();
   private readonly pendingConf = new WaiterMap<ConfState>();
-  private readonly reads = new Map<string, ReadWaiter>();
+  private readonly reads: ReadTracker;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
@@ -64,6 +76,7 @@ export class RaftNode<R = unknown> {
 
   constructor(options: RaftNodeOptions<R>) {
     this.o = resolveNodeOptions(options);
+    this.reads = new ReadTracker(this.tag, this.o.readTimeoutMs);
     for (const [id, addr] of Object.entries(options.peers)) this.addrs.set(id, addr);
   }
 
@@ -110,7 +123,9 @@ export class RaftNode<R = unknown> {
     this.wake?.();
     await this.loop;
     await this.o.transport.stop();
-    this.failAll(new RaftNodeError(NodeErrorCode.Stopped, 'raft node stopped', { cause: this.failure }));
+    this.failAll(
+      new RaftNodeError(NodeErrorCode.Stopped, 'raft node stopped', { cause: this.failure }),
+    );
   }
 
   /** Id of the leader this node knows of ('' if none). */
@@ -150,11 +165,9 @@ export class RaftNode<R = unknown> {
    * the local state machine then is linearizable. Works on followers too.
    */
   readIndex(): Promise<number> {
-    const { promise, waiter } = deferred<number>();
-    const timer = setTimeout(() => this.expireRead(rw), this.o.readTimeoutMs);
-    const rw: ReadWaiter = { ...waiter, timer };
-    this.push(() => this.readQueue.push(rw));
-    return promise;
+    let p: Promise<number> | undefined;
+    this.push(() => (p = this.reads.request()));
+    return p as Promise<number>;
   }
 
   /** Adds `id` (reachable at `addr`) as a voter; resolves with the new membership once applied. */
@@ -182,7 +195,9 @@ export class RaftNode<R = unknown> {
   private push(add: () => void): void {
     add();
     if (this.stopping) {
-      this.failAll(new RaftNodeError(NodeErrorCode.Stopped, 'raft node stopped', { cause: this.failure }));
+      this.failAll(
+        new RaftNodeError(NodeErrorCode.Stopped, 'raft node stopped', { cause: this.failure }),
+      );
       return;
     }
     const w = this.wake;
@@ -214,7 +229,7 @@ export class RaftNode<R = unknown> {
       this.unreachable.size > 0 ||
       this.proposals.length > 0 ||
       this.confChanges.length > 0 ||
-      this.readQueue.length > 0
+      this.reads.queued
     );
   }
 
@@ -228,7 +243,7 @@ export class RaftNode<R = unknown> {
     this.unreachable.clear();
     if (this.proposals.length > 0) this.feedProposals(core);
     if (this.confChanges.length > 0) this.feedConfChanges(core);
-    if (this.readQueue.length > 0) this.feedReads(core);
+    if (this.reads.queued) this.reads.feed(core, this.soft.lead);
   }
 
   private feedProposals(core: RaftCore): void {
@@ -258,46 +273,49 @@ export class RaftNode<R = unknown> {
         continue;
       }
       const seq = ++this.seq;
-      const cc: ConfChange = { type: c.type, nodeId: c.nodeId, context: wrap(this.tag, seq, enc.encode(c.addr)) };
+      const cc: ConfChange = {
+        type: c.type,
+        nodeId: c.nodeId,
+        context: wrap(this.tag, seq, enc.encode(c.addr)),
+      };
       const res = core.proposeConfChange(cc);
       if (res.ok) this.pendingConf.add(seq, c.waiter);
-      else c.waiter.reject(new RaftNodeError(NodeErrorCode.Dropped, `conf change dropped: ${res.reason}`));
-    }
-  }
-
-  private feedReads(core: RaftCore): void {
-    const batch = this.readQueue;
-    this.readQueue = [];
-    for (const rw of batch) {
-      if (this.soft.lead === NO_NODE) {
-        clearTimeout(rw.timer);
-        rw.reject(new NotLeaderError(NO_NODE));
-        continue;
-      }
-      const ctx = wrap(this.tag, ++this.seq, new Uint8Array(0));
-      this.reads.set(Buffer.from(ctx).toString('base64'), rw);
-      core.readIndex(ctx);
+      else
+        c.waiter.reject(
+          new RaftNodeError(NodeErrorCode.Dropped, `conf change dropped: ${res.reason}`),
+        );
     }
   }
 
   private async handleReady(core: RaftCore, rd: Ready): Promise<void> {
     const { storage, transport } = this.o;
+    const plan = planReady(rd, (rd.softState ?? this.soft).role, storage.lastIndex());
+    transport.send(plan.early);
+    const persisted = this.persist(rd);
+    try {
+      // Entries committed in earlier Readys are on disk already: apply them while the fsync runs.
+      for (const e of plan.applyFirst) this.applyEntry(core, e);
+    } finally {
+      await persisted;
+    }
+    transport.send(plan.late);
+    if (rd.snapshot !== undefined) this.restoreSnapshot(rd.snapshot.data, rd.snapshot.meta.index);
+    for (const e of plan.applyAfter) this.applyEntry(core, e);
+    this.reads.onReadStates(rd.readStates);
+    this.reads.serve(this.applied);
+    if (rd.softState !== undefined) this.onSoftState(rd.softState);
+    core.advance();
+    await this.maybeSnapshot(core);
+  }
+
+  /** Writes the snapshot, entries and hard state of `rd`; resolves once durable. */
+  private async persist(rd: Ready): Promise<void> {
+    const { storage } = this.o;
     if (rd.snapshot !== undefined) await storage.saveSnapshot(rd.snapshot);
     if (rd.entries.length > 0 || rd.mustSync) {
       await storage.save(rd.hardState ?? this.lazyHardState, rd.entries);
       this.lazyHardState = undefined;
     } else if (rd.hardState !== undefined) this.lazyHardState = rd.hardState;
-    transport.send(rd.messages);
-    if (rd.snapshot !== undefined) this.restoreSnapshot(rd.snapshot.data, rd.snapshot.meta.index);
-    for (const e of rd.committedEntries) this.applyEntry(core, e);
-    for (const rs of rd.readStates) {
-      const w = this.reads.get(Buffer.from(rs.requestCtx).toString('base64'));
-      if (w !== undefined) w.index = rs.index;
-    }
-    this.serveReads();
-    if (rd.softState !== undefined) this.onSoftState(rd.softState);
-    core.advance();
-    await this.maybeSnapshot(core);
   }
 
   private restoreSnapshot(data: Uint8Array, index: number): void {
@@ -336,22 +354,6 @@ export class RaftNode<R = unknown> {
     if (id !== this.o.id) this.o.transport.addPeer(id, addr);
   }
 
-  private serveReads(): void {
-    for (const [key, w] of this.reads) {
-      if (w.index !== undefined && w.index <= this.applied) {
-        this.reads.delete(key);
-        clearTimeout(w.timer);
-        w.resolve(w.index);
-      }
-    }
-  }
-
-  private expireRead(rw: ReadWaiter): void {
-    for (const [key, w] of this.reads) if (w === rw) this.reads.delete(key);
-    this.readQueue = this.readQueue.filter((w) => w !== rw);
-    rw.reject(new RaftNodeError(NodeErrorCode.Timeout, 'read index timed out'));
-  }
-
   private onSoftState(ss: SoftState): void {
     const wasLeader = this.soft.role === 'leader';
     this.soft = ss;
@@ -359,7 +361,7 @@ export class RaftNode<R = unknown> {
       const err = new LeadershipLostError();
       this.pending.rejectAll(err);
       this.pendingConf.rejectAll(err);
-      this.rejectReads(err);
+      this.reads.rejectAll(err);
     }
   }
 
@@ -372,20 +374,10 @@ export class RaftNode<R = unknown> {
     if (compactTo >= storage.firstIndex()) await storage.compact(compactTo);
   }
 
-  private rejectReads(err: unknown): void {
-    const all = [...this.reads.values(), ...this.readQueue];
-    this.reads.clear();
-    this.readQueue = [];
-    for (const w of all) {
-      clearTimeout(w.timer);
-      w.reject(err);
-    }
-  }
-
   private failAll(err: unknown): void {
     this.pending.rejectAll(err);
     this.pendingConf.rejectAll(err);
-    this.rejectReads(err);
+    this.reads.rejectAll(err);
     const props = this.proposals;
     const confs = this.confChanges;
     this.proposals = [];

@@ -37,9 +37,21 @@ export class TestCluster {
   }
 
   /** Starts (or restarts) `id` on `storage` with a fresh state machine. */
-  async startMember(id: string, storage: RaftStorage, sm = new KvStateMachine()): Promise<TestMember> {
+  async startMember(
+    id: string,
+    storage: RaftStorage,
+    sm = new KvStateMachine(),
+  ): Promise<TestMember> {
     const peers = Object.fromEntries(this.ids.map((p) => [p, p]));
-    const node = new RaftNode<number>({ ...FAST, ...this.extra, id, peers, storage, transport: this.net.transport(id), stateMachine: sm });
+    const node = new RaftNode<number>({
+      ...FAST,
+      ...this.extra,
+      id,
+      peers,
+      storage,
+      transport: this.net.transport(id),
+      stateMachine: sm,
+    });
     await node.start();
     const m = { id, node, sm, storage };
     this.members.set(id, m);

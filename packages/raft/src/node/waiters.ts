@@ -4,12 +4,6 @@ export interface Waiter<T> {
   reject(err: unknown): void;
 }
 
-/** A pending linearizable read: `index` is set once the leader answered. */
-export interface ReadWaiter extends Waiter<number> {
-  index?: number;
-  timer: NodeJS.Timeout;
-}
-
 /** Creates a promise and its `Waiter`. */
 export function deferred<T>(): { promise: Promise<T>; waiter: Waiter<T> } {
   let waiter!: Waiter<T>;

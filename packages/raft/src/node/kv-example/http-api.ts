@@ -13,7 +13,10 @@ export interface KvApiDeps {
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -28,21 +31,35 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 
 function sendError(res: http.ServerResponse, deps: KvApiDeps, err: unknown): void {
   if (err instanceof NotLeaderError) {
-    return json(res, 421, { error: err.code, leader: err.leader, leaderHttp: deps.httpPeers[err.leader] ?? '' });
+    return json(res, 421, {
+      error: err.code,
+      leader: err.leader,
+      leaderHttp: deps.httpPeers[err.leader] ?? '',
+    });
   }
-  if (err instanceof RaftNodeError) return json(res, 503, { error: err.code, message: err.message });
+  if (err instanceof RaftNodeError)
+    return json(res, 503, { error: err.code, message: err.message });
   json(res, 500, { error: 'internal', message: String(err) });
 }
 
-async function handle(deps: KvApiDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  deps: KvApiDeps,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname === '/status') {
     const { node } = deps;
-    return json(res, 200, { leader: node.leader, isLeader: node.isLeader, applied: node.appliedIndex });
+    return json(res, 200, {
+      leader: node.leader,
+      isLeader: node.isLeader,
+      applied: node.appliedIndex,
+    });
   }
   if (url.pathname === '/dump') {
     const out: Record<string, string> = {};
-    for (const [k, v] of [...deps.sm.data].sort(([a], [b]) => (a < b ? -1 : 1))) out[k] = Buffer.from(v).toString();
+    for (const [k, v] of [...deps.sm.data].sort(([a], [b]) => (a < b ? -1 : 1)))
+      out[k] = Buffer.from(v).toString();
     return json(res, 200, { applied: deps.node.appliedIndex, data: out });
   }
   const m = /^\/kv\/(.+)$/.exec(url.pathname);
@@ -57,7 +74,10 @@ async function handle(deps: KvApiDeps, req: http.IncomingMessage, res: http.Serv
     if (url.searchParams.get('stale') !== '1') await deps.node.readIndex();
     const v = deps.sm.get(key);
     if (v === undefined) return json(res, 404, { error: 'not-found' });
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': v.byteLength });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': v.byteLength,
+    });
     res.end(v);
     return;
   }

@@ -78,15 +78,24 @@ export class KvClient {
   }
 }
 
-function request(agent: http.Agent, server: string, method: string, path: string, body?: Uint8Array): Promise<Reply> {
+function request(
+  agent: http.Agent,
+  server: string,
+  method: string,
+  path: string,
+  body?: Uint8Array,
+): Promise<Reply> {
   const [host, port] = server.split(':');
   return new Promise((resolve, reject) => {
-    const req = http.request({ agent, host, port: Number(port), method, path, timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { agent, host, port: Number(port), method, path, timeout: 5000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(body);

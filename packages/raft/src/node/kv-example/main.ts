@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   const peers = parseMap(values.peers ?? '');
   const httpPeers = parseMap(values.http ?? '');
   if (id === '' || values.data === undefined) throw new Error('--id and --data are required');
-  const storage = await FileStorage.open(values.data, { initialConf: { voters: Object.keys(peers), learners: [] } });
+  const storage = await FileStorage.open(values.data, {
+    initialConf: { voters: Object.keys(peers), learners: [] },
+  });
   const transport = new WsTransport({ id, host: '127.0.0.1', port: port(peers[id], 'raft') });
   const sm = new KvStateMachine();
   const node = new RaftNode<number>({

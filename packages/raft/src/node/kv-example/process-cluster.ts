@@ -72,11 +72,26 @@ export class KvProcessCluster {
   /** Starts node `id` and resolves with its PID once it printed its ready line. */
   start(id: string): Promise<number> {
     const main = this.o.main ?? defaultMain();
-    const join = (m: Record<string, string>): string => Object.entries(m).map(([k, v]) => `${k}=${v}`).join(',');
-    const args = [main, '--id', id, '--data', path.join(this.o.dataDir, id), '--peers', join(this.raftAddrs), '--http', join(this.httpAddrs)];
+    const join = (m: Record<string, string>): string =>
+      Object.entries(m)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+    const args = [
+      main,
+      '--id',
+      id,
+      '--data',
+      path.join(this.o.dataDir, id),
+      '--peers',
+      join(this.raftAddrs),
+      '--http',
+      join(this.httpAddrs),
+    ];
     if (this.o.tickMs !== undefined) args.push('--tick-ms', String(this.o.tickMs));
-    if (this.o.electionTick !== undefined) args.push('--election-tick', String(this.o.electionTick));
-    if (this.o.snapshotEvery !== undefined) args.push('--snapshot-every', String(this.o.snapshotEvery));
+    if (this.o.electionTick !== undefined)
+      args.push('--election-tick', String(this.o.electionTick));
+    if (this.o.snapshotEvery !== undefined)
+      args.push('--snapshot-every', String(this.o.snapshotEvery));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     this.procs.set(id, child);
     return new Promise((resolve, reject) => {
@@ -85,7 +100,9 @@ export class KvProcessCluster {
         out += d.toString();
         if (out.includes('"ready":true')) resolve(child.pid as number);
       });
-      child.once('exit', (code) => reject(new Error(`kv node ${id} exited with ${code} before ready`)));
+      child.once('exit', (code) =>
+        reject(new Error(`kv node ${id} exited with ${code} before ready`)),
+      );
     });
   }
 
