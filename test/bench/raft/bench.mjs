@@ -22,6 +22,7 @@ const LEVELS = [1, 16, 256];
 const DURATION_MS = quick ? 2000 : 5000;
 const WARMUP_MS = 1000;
 const TRIALS = quick ? 2 : 5;
+const ROUNDS = quick ? 1 : 2;
 const VALUE = Buffer.alloc(256, 0x62);
 const IDS = ['a', 'b', 'c'];
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,68 +42,72 @@ function runClient(cfg) {
   });
 }
 
-async function throughput(system, endpoints) {
-  const rows = [];
-  for (const concurrency of LEVELS) {
-    const r = await runClient({ system, endpoints, concurrency, durationMs: DURATION_MS, warmupMs: WARMUP_MS, valueSize: VALUE.length });
-    console.log(`  ${system} c=${concurrency}: ${r.rate.toFixed(0)} writes/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}`);
-    rows.push(r);
-  }
-  return rows;
+async function runLevel(system, endpoints, concurrency) {
+  const r = await runClient({ system, endpoints, concurrency, durationMs: DURATION_MS, warmupMs: WARMUP_MS, valueSize: VALUE.length });
+  console.log(`  ${system} c=${concurrency}: ${r.rate.toFixed(0)} writes/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}`);
+  return r;
 }
 
-async function swarmletFailover(cluster) {
-  const times = [];
-  for (let t = 0; t < TRIALS; t++) {
-    const leader = await cluster.waitForLeader();
-    const client = new KvClient(cluster.servers, { retryDelayMs: 10, deadlineMs: 30_000 });
-    await client.put('warm', VALUE);
-    const t0 = performance.now();
-    await cluster.kill(leader, 'SIGKILL');
-    await client.put(`after-${t}`, VALUE);
-    times.push(performance.now() - t0);
-    client.close();
-    console.log(`  swarmlet failover trial ${t + 1}: ${times.at(-1).toFixed(0)} ms`);
-    await cluster.start(leader);
-    await sleep(2000);
+// The machine is shared and noisy: systems alternate run by run, and the best of ROUNDS counts.
+async function throughput(targets) {
+  const best = { swarmlet: [], etcd: [] };
+  for (const [i, concurrency] of LEVELS.entries()) {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [system, endpoints] of targets) {
+        const r = await runLevel(system, endpoints, concurrency);
+        if (!best[system][i] || r.rate > best[system][i].rate) best[system][i] = r;
+      }
+    }
   }
-  return times;
+  return best;
 }
 
-async function etcdFailover(etcd) {
-  const times = [];
-  for (let t = 0; t < TRIALS; t++) {
-    const leader = await etcd.waitForLeader();
-    const others = IDS.filter((id) => id !== leader);
-    for (const id of others) await etcd.client(id).put('warm').value(VALUE).exec();
-    const t0 = performance.now();
-    await etcd.kill(leader, 'SIGKILL');
-    // Fire a fresh put at each survivor every 20 ms until one is acknowledged.
-    const done = await new Promise((resolve) => {
-      let finished = false;
-      const fire = () => {
-        if (finished) return;
-        for (const id of others) {
-          etcd.client(id).put(`after-${t}`).value(VALUE).exec().then(
-            () => {
-              if (!finished) {
-                finished = true;
-                resolve(performance.now() - t0);
-              }
-            },
-            () => undefined,
-          );
-        }
-        setTimeout(fire, 20);
-      };
-      fire();
-    });
-    times.push(done);
-    console.log(`  etcd failover trial ${t + 1}: ${done.toFixed(0)} ms`);
-    etcd.start(leader, 'existing');
-    await sleep(3000);
-  }
-  return times;
+/** One trial: kill -9 the leader, time until a write issued after the kill is acknowledged. */
+async function swarmletFailover(cluster, t) {
+  const leader = await cluster.waitForLeader();
+  const client = new KvClient(cluster.servers, { retryDelayMs: 10, deadlineMs: 30_000 });
+  await client.put('warm', VALUE);
+  const t0 = performance.now();
+  await cluster.kill(leader, 'SIGKILL');
+  await client.put(`after-${t}`, VALUE);
+  const ms = performance.now() - t0;
+  client.close();
+  console.log(`  swarmlet failover trial ${t + 1}: ${ms.toFixed(0)} ms`);
+  await cluster.start(leader);
+  await sleep(2000);
+  return ms;
+}
+
+/** Same for etcd: a fresh put goes to each survivor every 20 ms until one is acknowledged. */
+async function etcdFailover(etcd, t) {
+  const leader = await etcd.waitForLeader();
+  const others = IDS.filter((id) => id !== leader);
+  for (const id of others) await etcd.client(id).put('warm').value(VALUE).exec();
+  const t0 = performance.now();
+  await etcd.kill(leader, 'SIGKILL');
+  const ms = await new Promise((resolve) => {
+    let finished = false;
+    const fire = () => {
+      if (finished) return;
+      for (const id of others) {
+        etcd.client(id).put(`after-${t}`).value(VALUE).exec().then(
+          () => {
+            if (!finished) {
+              finished = true;
+              resolve(performance.now() - t0);
+            }
+          },
+          () => undefined,
+        );
+      }
+      setTimeout(fire, 20);
+    };
+    fire();
+  });
+  console.log(`  etcd failover trial ${t + 1}: ${ms.toFixed(0)} ms`);
+  etcd.start(leader, 'existing');
+  await sleep(3000);
+  return ms;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -112,20 +117,25 @@ async function main() {
   const swarm = await KvProcessCluster.create({ ids: IDS, dataDir: path.join(dir, 'swarmlet') });
   const etcd = new EtcdCluster(path.join(dir, 'etcd'), IDS);
   try {
-    console.log(`swarmlet: 3 KV processes, tick 100 ms, election 10 ticks, heartbeat 1 tick`);
+    console.log('swarmlet: 3 KV processes, tick 100 ms, election 10 ticks, heartbeat 1 tick (pre-vote, check-quorum on)');
+    console.log('etcd 3.4: 3 members, heartbeat 100 ms, election 1000 ms (defaults)');
     await swarm.startAll();
-    const sl = await swarm.waitForLeader();
-    const sThroughput = await throughput('swarmlet', [swarm.httpAddrs[sl], ...IDS.filter((i) => i !== sl).map((i) => swarm.httpAddrs[i])]);
-    const sFail = await swarmletFailover(swarm);
-    await swarm.killAll();
-
-    console.log(`etcd 3.4: 3 members, heartbeat 100 ms, election 1000 ms`);
     await etcd.init();
     etcd.startAll();
+    const sl = await swarm.waitForLeader();
     const el = await etcd.waitForLeader();
-    const eThroughput = await throughput('etcd', [etcd.clientUrls[el]]);
-    const eFail = await etcdFailover(etcd);
-
+    const best = await throughput([
+      ['swarmlet', [swarm.httpAddrs[sl], ...IDS.filter((i) => i !== sl).map((i) => swarm.httpAddrs[i])]],
+      ['etcd', [etcd.clientUrls[el]]],
+    ]);
+    const sThroughput = best.swarmlet;
+    const eThroughput = best.etcd;
+    const sFail = [];
+    const eFail = [];
+    for (let t = 0; t < TRIALS; t++) {
+      sFail.push(await swarmletFailover(swarm, t));
+      eFail.push(await etcdFailover(etcd, t));
+    }
     console.log('\n| concurrency | swarmlet writes/s | etcd writes/s | ratio | swarmlet p50 / p99 ms | etcd p50 / p99 ms |');
     console.log('|---|---|---|---|---|---|');
     for (let i = 0; i < LEVELS.length; i++) {
