@@ -30,7 +30,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function runClient(cfg) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(here, 'load-client.mjs'), JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [path.join(here, 'load-client.mjs'), JSON.stringify(cfg)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), cfg.durationMs + cfg.warmupMs + 30_000);
     child.stdout.on('data', (d) => (out += d));
@@ -43,8 +47,17 @@ function runClient(cfg) {
 }
 
 async function runLevel(system, endpoints, concurrency) {
-  const r = await runClient({ system, endpoints, concurrency, durationMs: DURATION_MS, warmupMs: WARMUP_MS, valueSize: VALUE.length });
-  console.log(`  ${system} c=${concurrency}: ${r.rate.toFixed(0)} writes/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}`);
+  const r = await runClient({
+    system,
+    endpoints,
+    concurrency,
+    durationMs: DURATION_MS,
+    warmupMs: WARMUP_MS,
+    valueSize: VALUE.length,
+  });
+  console.log(
+    `  ${system} c=${concurrency}: ${r.rate.toFixed(0)} writes/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}`,
+  );
   return r;
 }
 
@@ -90,15 +103,20 @@ async function etcdFailover(etcd, t) {
     const fire = () => {
       if (finished) return;
       for (const id of others) {
-        etcd.client(id).put(`after-${t}`).value(VALUE).exec().then(
-          () => {
-            if (!finished) {
-              finished = true;
-              resolve(performance.now() - t0);
-            }
-          },
-          () => undefined,
-        );
+        etcd
+          .client(id)
+          .put(`after-${t}`)
+          .value(VALUE)
+          .exec()
+          .then(
+            () => {
+              if (!finished) {
+                finished = true;
+                resolve(performance.now() - t0);
+              }
+            },
+            () => undefined,
+          );
       }
       setTimeout(fire, 20);
     };
@@ -117,7 +135,9 @@ async function main() {
   const swarm = await KvProcessCluster.create({ ids: IDS, dataDir: path.join(dir, 'swarmlet') });
   const etcd = new EtcdCluster(path.join(dir, 'etcd'), IDS);
   try {
-    console.log('swarmlet: 3 KV processes, tick 100 ms, election 10 ticks, heartbeat 1 tick (pre-vote, check-quorum on)');
+    console.log(
+      'swarmlet: 3 KV processes, tick 100 ms, election 10 ticks, heartbeat 1 tick (pre-vote, check-quorum on)',
+    );
     console.log('etcd 3.4: 3 members, heartbeat 100 ms, election 1000 ms (defaults)');
     await swarm.startAll();
     await etcd.init();
@@ -125,7 +145,10 @@ async function main() {
     const sl = await swarm.waitForLeader();
     const el = await etcd.waitForLeader();
     const best = await throughput([
-      ['swarmlet', [swarm.httpAddrs[sl], ...IDS.filter((i) => i !== sl).map((i) => swarm.httpAddrs[i])]],
+      [
+        'swarmlet',
+        [swarm.httpAddrs[sl], ...IDS.filter((i) => i !== sl).map((i) => swarm.httpAddrs[i])],
+      ],
       ['etcd', [etcd.clientUrls[el]]],
     ]);
     const sThroughput = best.swarmlet;
@@ -136,12 +159,16 @@ async function main() {
       sFail.push(await swarmletFailover(swarm, t));
       eFail.push(await etcdFailover(etcd, t));
     }
-    console.log('\n| concurrency | swarmlet writes/s | etcd writes/s | ratio | swarmlet p50 / p99 ms | etcd p50 / p99 ms |');
+    console.log(
+      '\n| concurrency | swarmlet writes/s | etcd writes/s | ratio | swarmlet p50 / p99 ms | etcd p50 / p99 ms |',
+    );
     console.log('|---|---|---|---|---|---|');
     for (let i = 0; i < LEVELS.length; i++) {
       const s = sThroughput[i];
       const e = eThroughput[i];
-      console.log(`| ${LEVELS[i]} | ${s.rate.toFixed(0)} | ${e.rate.toFixed(0)} | ${(s.rate / e.rate).toFixed(2)} | ${s.p50.toFixed(2)} / ${s.p99.toFixed(2)} | ${e.p50.toFixed(2)} / ${e.p99.toFixed(2)} |`);
+      console.log(
+        `| ${LEVELS[i]} | ${s.rate.toFixed(0)} | ${e.rate.toFixed(0)} | ${(s.rate / e.rate).toFixed(2)} | ${s.p50.toFixed(2)} / ${s.p99.toFixed(2)} | ${e.p50.toFixed(2)} / ${e.p99.toFixed(2)} |`,
+      );
     }
     const fmt = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
     console.log(`\nfailover (kill -9 leader → next acknowledged write), ms:`);

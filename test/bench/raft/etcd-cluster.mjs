@@ -25,11 +25,28 @@ export class EtcdCluster {
   start(id, state = 'new') {
     const initial = this.ids.map((m) => `${m}=${this.peerUrls[m]}`).join(',');
     const args = [
-      '--name', id, '--data-dir', path.join(this.dataDir, id),
-      '--listen-client-urls', this.clientUrls[id], '--advertise-client-urls', this.clientUrls[id],
-      '--listen-peer-urls', this.peerUrls[id], '--initial-advertise-peer-urls', this.peerUrls[id],
-      '--initial-cluster', initial, '--initial-cluster-state', state, '--initial-cluster-token', 'swarmlet-bench',
-      '--logger', 'zap', '--log-level', 'error',
+      '--name',
+      id,
+      '--data-dir',
+      path.join(this.dataDir, id),
+      '--listen-client-urls',
+      this.clientUrls[id],
+      '--advertise-client-urls',
+      this.clientUrls[id],
+      '--listen-peer-urls',
+      this.peerUrls[id],
+      '--initial-advertise-peer-urls',
+      this.peerUrls[id],
+      '--initial-cluster',
+      initial,
+      '--initial-cluster-state',
+      state,
+      '--initial-cluster-token',
+      'swarmlet-bench',
+      '--logger',
+      'zap',
+      '--log-level',
+      'error',
     ];
     const child = spawn('etcd', args, { stdio: ['ignore', 'ignore', 'inherit'] });
     this.procs.set(id, child);
@@ -83,5 +100,8 @@ export class EtcdCluster {
 
 export function withTimeout(p, ms) {
   let t;
-  return Promise.race([p, new Promise((_, rej) => (t = setTimeout(() => rej(new Error('timeout')), ms)))]).finally(() => clearTimeout(t));
+  return Promise.race([
+    p,
+    new Promise((_, rej) => (t = setTimeout(() => rej(new Error('timeout')), ms))),
+  ]).finally(() => clearTimeout(t));
 }

@@ -46,5 +46,15 @@ await Promise.all(Array.from({ length: concurrency }, worker));
 close();
 lat.sort((a, b) => a - b);
 const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
-console.log(JSON.stringify({ system, concurrency, ops: lat.length, rate: lat.length / (durationMs / 1000), p50: q(0.5), p99: q(0.99), errors }));
+console.log(
+  JSON.stringify({
+    system,
+    concurrency,
+    ops: lat.length,
+    rate: lat.length / (durationMs / 1000),
+    p50: q(0.5),
+    p99: q(0.99),
+    errors,
+  }),
+);
 process.exit(0);

@@ -28,7 +28,10 @@ describe('FileStorage recovery', () => {
     await s.save({ term: 2, vote: 'b', commit: 3 }, range(4, 6, 2));
     await s.close();
     const r = await open();
-    expect(r.initialState()).toEqual({ hardState: { term: 2, vote: 'b', commit: 3 }, confState: CONF });
+    expect(r.initialState()).toEqual({
+      hardState: { term: 2, vote: 'b', commit: 3 },
+      confState: CONF,
+    });
     expect(r.entries(1, 7)).toEqual([...range(1, 3, 1), ...range(4, 6, 2)]);
     expect(r.openReport.truncatedTail).toBeUndefined();
     await r.close();
@@ -79,7 +82,8 @@ describe('FileStorage recovery', () => {
 
   it('rolls over to segments named by first index and replays across them', async () => {
     const s = await open(512);
-    for (let i = 1; i <= 60; i++) await s.save({ term: 1, vote: 'a', commit: i - 1 }, range(i, i, 1));
+    for (let i = 1; i <= 60; i++)
+      await s.save({ term: 1, vote: 'a', commit: i - 1 }, range(i, i, 1));
     const names = walFiles();
     expect(names.length).toBeGreaterThan(3);
     const firsts = names.map((n) => parseInt(n.slice(17, 33), 16));
@@ -101,7 +105,9 @@ describe('FileStorage recovery', () => {
     const after = walFiles();
     expect(after.length).toBeLessThan(before);
     expect(parseInt((after[1] ?? 'f'.repeat(33)).slice(17, 33), 16)).toBeGreaterThan(50);
-    expect(readdirSync(path.join(dir, 'snap'))).toEqual([`${(50).toString(16).padStart(16, '0')}.snap`]);
+    expect(readdirSync(path.join(dir, 'snap'))).toEqual([
+      `${(50).toString(16).padStart(16, '0')}.snap`,
+    ]);
     await s.close();
     const r = await open(512);
     expect(r.firstIndex()).toBe(51);
@@ -115,7 +121,10 @@ describe('FileStorage recovery', () => {
   it('a snapshot from the leader never lets stale entries come back after restart', async () => {
     const s = await open();
     await s.save(undefined, range(1, 10, 1));
-    await s.saveSnapshot({ meta: { index: 8, term: 3, confState: CONF }, data: new Uint8Array([8]) });
+    await s.saveSnapshot({
+      meta: { index: 8, term: 3, confState: CONF },
+      data: new Uint8Array([8]),
+    });
     await s.save(undefined, range(9, 9, 3));
     await s.close();
     const r = await open();

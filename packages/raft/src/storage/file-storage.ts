@@ -74,7 +74,9 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
     // Each run writes to a fresh segment that starts with the hard state, so
     // segments never need appending after a repaired tail.
     await wal.rollover(mem.lastIndex() + 1, [hardStateRecord(log.hardState)]);
-    const report: OpenReport = recovery.truncatedTail ? { truncatedTail: recovery.truncatedTail } : {};
+    const report: OpenReport = recovery.truncatedTail
+      ? { truncatedTail: recovery.truncatedTail }
+      : {};
     return new FileStorage(mem, wal, dir, report);
   }
 
@@ -90,7 +92,10 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
       const fresh = entries.filter((e) => e.index > offset);
       const head = fresh[0];
       if (head !== undefined && head.index > this.mem.lastIndex() + 1) {
-        throw new RaftStorageError(StorageErrorCode.Unavailable, `gap: ${head.index} > ${this.mem.lastIndex() + 1}`);
+        throw new RaftStorageError(
+          StorageErrorCode.Unavailable,
+          `gap: ${head.index} > ${this.mem.lastIndex() + 1}`,
+        );
       }
       const recs = fresh.map(entryRecord);
       if (hardState !== undefined) recs.push(hardStateRecord(hardState));
@@ -109,7 +114,9 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
         throw new RaftStorageError(StorageErrorCode.SnapshotOutOfDate);
       }
       await writeSnapFile(snapDir(this.dir), snap);
-      await this.wal.append([encodeRecord(RecordType.Snapshot, encodeWith(writeSnapshotMeta, snap.meta))]);
+      await this.wal.append([
+        encodeRecord(RecordType.Snapshot, encodeWith(writeSnapshotMeta, snap.meta)),
+      ]);
       this.mem.applySnapshot(snap);
       await this.wal.dropThrough(snap.meta.index);
     });
@@ -118,7 +125,8 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
   /** @inheritDoc */
   createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
     return this.write(async () => {
-      if (index <= this.mem.snapshot().meta.index) throw new RaftStorageError(StorageErrorCode.SnapshotOutOfDate);
+      if (index <= this.mem.snapshot().meta.index)
+        throw new RaftStorageError(StorageErrorCode.SnapshotOutOfDate);
       if (index > this.mem.lastIndex()) throw new RaftStorageError(StorageErrorCode.Unavailable);
       const meta = { index, term: this.mem.term(index), confState };
       await writeSnapFile(snapDir(this.dir), { meta, data });
@@ -138,13 +146,18 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
   /** @inheritDoc */
   close(): Promise<void> {
     return this.queue.run(async () => {
-      this.broken ??= new StorageFaultError(StorageFaultCode.Closed, `storage ${this.dir} is closed`);
+      this.broken ??= new StorageFaultError(
+        StorageFaultCode.Closed,
+        `storage ${this.dir} is closed`,
+      );
       await this.wal.close();
     });
   }
 
   private async rollover(): Promise<void> {
-    await this.wal.rollover(this.mem.lastIndex() + 1, [hardStateRecord(this.mem.initialState().hardState)]);
+    await this.wal.rollover(this.mem.lastIndex() + 1, [
+      hardStateRecord(this.mem.initialState().hardState),
+    ]);
   }
 
   /**
@@ -155,9 +168,15 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
   private write<T>(fn: () => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
       if (this.broken !== undefined) {
-        throw new StorageFaultError(StorageFaultCode.Closed, `storage ${this.dir} is unusable`, undefined, undefined, {
-          cause: this.broken,
-        });
+        throw new StorageFaultError(
+          StorageFaultCode.Closed,
+          `storage ${this.dir} is unusable`,
+          undefined,
+          undefined,
+          {
+            cause: this.broken,
+          },
+        );
       }
       try {
         return await fn();

@@ -47,7 +47,10 @@ export abstract class MemoryBackedLog {
   protected checkCompact(index: number): void {
     const snapIndex = this.mem.snapshot().meta.index;
     if (index > snapIndex) {
-      throw new RaftStorageError(StorageErrorCode.Unavailable, `compact ${index} past snapshot ${snapIndex}`);
+      throw new RaftStorageError(
+        StorageErrorCode.Unavailable,
+        `compact ${index} past snapshot ${snapIndex}`,
+      );
     }
   }
 }
@@ -96,6 +99,7 @@ export class MemoryRaftStorage extends MemoryBackedLog implements RaftStorage {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new StorageFaultError(StorageFaultCode.Closed, 'MemoryRaftStorage is closed');
+    if (this.closed)
+      throw new StorageFaultError(StorageFaultCode.Closed, 'MemoryRaftStorage is closed');
   }
 }

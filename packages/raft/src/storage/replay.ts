@@ -69,7 +69,11 @@ function applySnapshotFile(c: Cursor, snap: Snapshot, file: string): void {
  * last hard state wins; finally the snapshot cuts off everything it covers.
  * Throws `StorageFaultError('inconsistent')` if the result has a hole.
  */
-export function replay(records: readonly RawRecord[], snap: Snapshot | undefined, dir: string): ReplayedLog {
+export function replay(
+  records: readonly RawRecord[],
+  snap: Snapshot | undefined,
+  dir: string,
+): ReplayedLog {
   const c: Cursor = { baseIndex: 0, baseTerm: 0, entries: [] };
   let hardState: HardState = { term: 0, vote: '', commit: 0 };
   for (const rec of records) {
@@ -86,7 +90,11 @@ export function replay(records: readonly RawRecord[], snap: Snapshot | undefined
   const snapshot = snap ?? EMPTY_SNAPSHOT;
   applySnapshotFile(c, snapshot, dir);
   if (c.baseTerm < 0) {
-    throw new StorageFaultError(StorageFaultCode.Inconsistent, `WAL in ${dir} starts after a gap not covered by a snapshot`, dir);
+    throw new StorageFaultError(
+      StorageFaultCode.Inconsistent,
+      `WAL in ${dir} starts after a gap not covered by a snapshot`,
+      dir,
+    );
   }
   return { hardState, snapshot, entries: c.entries };
 }

@@ -53,8 +53,11 @@ export async function readLatestSnapFile(dir: string): Promise<Snapshot | undefi
   const file = path.join(dir, newest);
   const buf = await fsp.readFile(file);
   const corrupt = (why: string, cause?: unknown): StorageFaultError =>
-    new StorageFaultError(StorageFaultCode.SnapshotCorrupt, `snapshot ${file}: ${why}`, file, 0, { cause });
-  if (buf.length < 4 || crc32(buf.subarray(4)) !== buf.readUInt32LE(0)) throw corrupt('checksum mismatch');
+    new StorageFaultError(StorageFaultCode.SnapshotCorrupt, `snapshot ${file}: ${why}`, file, 0, {
+      cause,
+    });
+  if (buf.length < 4 || crc32(buf.subarray(4)) !== buf.readUInt32LE(0))
+    throw corrupt('checksum mismatch');
   try {
     return readSnapshot(new ByteReader(buf.subarray(4)));
   } catch (err) {

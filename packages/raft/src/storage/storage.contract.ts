@@ -55,7 +55,10 @@ export function runStorageContract(name: string, makeHarness: () => StorageHarne
         expect(s.firstIndex()).toBe(1);
         expect(s.lastIndex()).toBe(0);
         expect(s.term(0)).toBe(0);
-        expect(s.initialState()).toEqual({ hardState: { term: 0, vote: '', commit: 0 }, confState: CONF });
+        expect(s.initialState()).toEqual({
+          hardState: { term: 0, vote: '', commit: 0 },
+          confState: CONF,
+        });
       }));
 
     it('save persists entries and hard state, visible to reads', () =>
@@ -115,8 +118,12 @@ export function runStorageContract(name: string, makeHarness: () => StorageHarne
         await s.save(undefined, ents(1, 10, 1));
         await expect(s.compact(3)).rejects.toBeInstanceOf(RaftStorageError);
         await s.createSnapshot(5, CONF, new Uint8Array());
-        await expect(s.createSnapshot(4, CONF, new Uint8Array())).rejects.toMatchObject({ code: 'snapshot-out-of-date' });
-        await expect(s.createSnapshot(11, CONF, new Uint8Array())).rejects.toMatchObject({ code: 'unavailable' });
+        await expect(s.createSnapshot(4, CONF, new Uint8Array())).rejects.toMatchObject({
+          code: 'snapshot-out-of-date',
+        });
+        await expect(s.createSnapshot(11, CONF, new Uint8Array())).rejects.toMatchObject({
+          code: 'unavailable',
+        });
         expect(s.firstIndex()).toBe(1);
       }));
 
@@ -124,7 +131,10 @@ export function runStorageContract(name: string, makeHarness: () => StorageHarne
       withStorage(async (s) => {
         await s.save(undefined, ents(1, 8, 1));
         const conf: ConfState = { voters: ['a', 'b'], learners: [] };
-        await s.saveSnapshot({ meta: { index: 20, term: 4, confState: conf }, data: new Uint8Array([9]) });
+        await s.saveSnapshot({
+          meta: { index: 20, term: 4, confState: conf },
+          data: new Uint8Array([9]),
+        });
         expect(s.firstIndex()).toBe(21);
         expect(s.lastIndex()).toBe(20);
         expect(s.term(20)).toBe(4);
@@ -137,7 +147,10 @@ export function runStorageContract(name: string, makeHarness: () => StorageHarne
 
     it('ignores entries at or below the snapshot index', () =>
       withStorage(async (s) => {
-        await s.saveSnapshot({ meta: { index: 5, term: 2, confState: CONF }, data: new Uint8Array() });
+        await s.saveSnapshot({
+          meta: { index: 5, term: 2, confState: CONF },
+          data: new Uint8Array(),
+        });
         await s.save(undefined, [...ents(4, 5, 2), ...ents(6, 7, 2)]);
         expect(s.firstIndex()).toBe(6);
         expect(s.lastIndex()).toBe(7);

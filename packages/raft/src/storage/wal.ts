@@ -46,7 +46,10 @@ export class Wal {
    * `StorageFaultError('wal-corrupt')`. The returned WAL has no open segment
    * until `rollover` is called; callers always roll over once after replay.
    */
-  static async open(dir: string, opts: WalOptions = {}): Promise<{ wal: Wal; recovery: WalRecovery }> {
+  static async open(
+    dir: string,
+    opts: WalOptions = {},
+  ): Promise<{ wal: Wal; recovery: WalRecovery }> {
     await fsp.mkdir(dir, { recursive: true });
     const segments = await listSegments(dir);
     const recovery: WalRecovery = { records: [] };

@@ -21,7 +21,14 @@ describe('wire codec', () => {
           { term: 7, index: 2 ** 40 + 2, type: 'conf-change', data: new Uint8Array([0, 255, 1]) },
         ],
       }),
-      makeMessage({ type: 'MsgAppResp', from: 'n2', to: 'n1', reject: true, rejectHint: 12, logTerm: 3 }),
+      makeMessage({
+        type: 'MsgAppResp',
+        from: 'n2',
+        to: 'n1',
+        reject: true,
+        rejectHint: 12,
+        logTerm: 3,
+      }),
       makeMessage({ type: 'MsgHeartbeat', from: 'ü', to: 'n3', context: bytes('ctx') }),
       makeMessage({
         type: 'MsgSnap',
@@ -29,7 +36,10 @@ describe('wire codec', () => {
         to: 'n3',
         offset: 1024,
         done: false,
-        snapshot: { meta: { index: 5, term: 2, confState: { voters: ['a'], learners: ['b'] } }, data: bytes('chunk') },
+        snapshot: {
+          meta: { index: 5, term: 2, confState: { voters: ['a'], learners: ['b'] } },
+          data: bytes('chunk'),
+        },
       }),
       makeMessage({ type: 'MsgSnapResp', from: 'n3', to: 'n1', offset: 0, done: true }),
     ];

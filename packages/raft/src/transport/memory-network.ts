@@ -34,7 +34,8 @@ export class MemoryNetwork {
   /** @internal Delivers `frame` from `from` to `to` unless either is cut off or stopped. */
   route(from: string, to: string, frame: Uint8Array): boolean {
     const dest = this.nodes.get(to);
-    if (dest === undefined || !dest.running || this.isolated.has(from) || this.isolated.has(to)) return false;
+    if (dest === undefined || !dest.running || this.isolated.has(from) || this.isolated.has(to))
+      return false;
     setImmediate(() => dest.receive(frame));
     return true;
   }

@@ -14,7 +14,9 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((t) => t.stop()));
 });
 
-async function node(opts: Omit<WsTransportOptions, 'port'> & { port?: number }): Promise<{ t: WsTransport; got: Message[] }> {
+async function node(
+  opts: Omit<WsTransportOptions, 'port'> & { port?: number },
+): Promise<{ t: WsTransport; got: Message[] }> {
   const t = new WsTransport({ port: 0, ...opts });
   const got: Message[] = [];
   t.onMessage((m) => got.push(m));
@@ -32,7 +34,13 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 }
 
 const app = (from: string, to: string, i: number): Message =>
-  makeMessage({ type: 'MsgApp', from, to, index: i, entries: [{ term: 1, index: i + 1, type: 'normal', data: new Uint8Array(256).fill(i % 256) }] });
+  makeMessage({
+    type: 'MsgApp',
+    from,
+    to,
+    index: i,
+    entries: [{ term: 1, index: i + 1, type: 'normal', data: new Uint8Array(256).fill(i % 256) }],
+  });
 
 describe('WsTransport on loopback', () => {
   it('delivers messages in order between two nodes, both ways', async () => {
@@ -77,7 +85,9 @@ describe('WsTransport on loopback', () => {
     const anon = new WebSocket(`ws://127.0.0.1:${b.t.port}/raft`);
     const code = await new Promise<number>((r) => anon.on('close', (c) => r(c)));
     expect(code).toBe(1008);
-    const bad = new WebSocket(`ws://127.0.0.1:${b.t.port}/raft`, { headers: { [NODE_ID_HEADER]: 'x' } });
+    const bad = new WebSocket(`ws://127.0.0.1:${b.t.port}/raft`, {
+      headers: { [NODE_ID_HEADER]: 'x' },
+    });
     await new Promise((r) => bad.on('open', r));
     bad.send(new Uint8Array([1, 5, 200]));
     await new Promise((r) => bad.on('close', r));
@@ -93,7 +103,10 @@ describe('WsTransport on loopback', () => {
       a.t.addPeer('b', `localhost:${b.t.port}`);
       a.t.send([app('a', 'b', 1)]);
       await until(() => b.got.length === 1);
-      const noCert = new WebSocket(`wss://localhost:${b.t.port}/raft`, { ca: tls.ca, headers: { [NODE_ID_HEADER]: 'x' } });
+      const noCert = new WebSocket(`wss://localhost:${b.t.port}/raft`, {
+        ca: tls.ca,
+        headers: { [NODE_ID_HEADER]: 'x' },
+      });
       const failed = await new Promise<boolean>((r) => {
         noCert.on('open', () => r(false));
         noCert.on('error', () => r(true));
@@ -106,15 +119,68 @@ describe('WsTransport on loopback', () => {
 });
 
 function makeCerts(dir: string): TlsOptions {
-  const run = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=test-ca');
-  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'node.key', '-out', 'node.csr', '-subj', '/CN=localhost');
+  const run = (...args: string[]): void =>
+    void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=test-ca',
+  );
+  run(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'node.key',
+    '-out',
+    'node.csr',
+    '-subj',
+    '/CN=localhost',
+  );
   writeExtFile(dir);
-  run('x509', '-req', '-in', 'node.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'node.pem', '-days', '1', '-extfile', 'ext.cnf');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'node.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'node.pem',
+    '-days',
+    '1',
+    '-extfile',
+    'ext.cnf',
+  );
   const read = (f: string): Buffer => readFileSync(path.join(dir, f));
   return { key: read('node.key'), cert: read('node.pem'), ca: read('ca.pem') };
 }
 
 function writeExtFile(dir: string): void {
-  execFileSync('sh', ['-c', 'printf "subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n" > ext.cnf'], { cwd: dir });
+  execFileSync(
+    'sh',
+    [
+      '-c',
+      'printf "subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n" > ext.cnf',
+    ],
+    { cwd: dir },
+  );
 }

@@ -98,7 +98,9 @@ export class WsTransport implements Transport {
     this.peers.clear();
     for (const c of this.wss?.clients ?? []) c.terminate();
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
     this.server = undefined;
     this.wss = undefined;
   }
@@ -130,7 +132,9 @@ export class WsTransport implements Transport {
     const url = `${this.config.tls ? 'wss' : 'ws'}://${addr}${RAFT_WS_PATH}`;
     const existing = this.peers.get(id);
     if (existing !== undefined) return existing.readdress(url);
-    const p = new PeerConnection(id, url, this.clientOptions(), this.opts, () => this.unreachable(id));
+    const p = new PeerConnection(id, url, this.clientOptions(), this.opts, () =>
+      this.unreachable(id),
+    );
     this.peers.set(id, p);
     if (this.started) p.connect();
   }
@@ -170,7 +174,13 @@ export class WsTransport implements Transport {
 
 function stripUndefined(o: Partial<PeerOptions>): Partial<PeerOptions> {
   const out: Partial<PeerOptions> = {};
-  for (const k of ['maxQueue', 'maxBufferedBytes', 'minBackoffMs', 'maxBackoffMs', 'maxBatch'] as const) {
+  for (const k of [
+    'maxQueue',
+    'maxBufferedBytes',
+    'minBackoffMs',
+    'maxBackoffMs',
+    'maxBatch',
+  ] as const) {
     const v = o[k];
     if (v !== undefined) out[k] = v;
   }
