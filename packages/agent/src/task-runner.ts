@@ -103,7 +103,8 @@ export class TaskRunner {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      // A timed-out sleep must drop its waker: a stale one would swallow the next kick.
+      const timer = Number.isFinite(ms) ? setTimeout(() => ((this.wake = undefined), done()), ms) : undefined;
       function done(): void {
         clearTimeout(timer);
         resolve();

@@ -7,9 +7,10 @@ function resolve<T extends { id: string }>(kind: string, all: T[], ref: string, 
   if (byId) return byId;
   const byName = all.filter((o) => name(o) === ref);
   if (byName.length === 1) return byName[0]!;
+  if (byName.length > 1) throw new SwarmletError('INVALID_ARGUMENT', `${kind} reference "${ref}" is ambiguous`);
   const byPrefix = ref.length > 0 ? all.filter((o) => o.id.startsWith(ref)) : [];
   if (byPrefix.length === 1) return byPrefix[0]!;
-  if (byPrefix.length > 1 || byName.length > 1) {
+  if (byPrefix.length > 1) {
     throw new SwarmletError('INVALID_ARGUMENT', `${kind} reference "${ref}" is ambiguous`);
   }
   throw notFound(kind, ref);

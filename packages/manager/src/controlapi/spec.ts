@@ -28,7 +28,7 @@ export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
     throw invalid(`replicas must be an integer between 0 and ${MAX_REPLICAS}, got ${replicas}`, { field: 'replicas' });
   }
   const c = input.task.container;
-  if (!c.image || !IMAGE_RE.test(c.image)) throw invalid(`invalid image reference "${c.image}"`, { field: 'image' });
+  if (!c.image || !IMAGE_RE.test(c.image) || /[A-Z]/.test(imagePath(c.image))) throw invalid(`invalid image reference "${c.image}"`, { field: 'image' });
   for (const e of c.env ?? []) {
     if (!ENV_RE.test(e)) throw invalid(`invalid environment variable "${e}": expected KEY=VALUE`, { field: 'env' });
   }
@@ -61,6 +61,13 @@ export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
       forceUpdate: nonNegative(input.task.forceUpdate ?? 0, 'forceUpdate'),
     },
   };
+}
+
+/** The repository path of an image reference: no digest, tag or registry host (which may use uppercase). */
+function imagePath(ref: string): string {
+  const name = ref.split('@')[0]!.replace(/:[^/]*$/, '');
+  const [first, ...rest] = name.split('/');
+  return rest.length > 0 && /[.:]|^localhost$/.test(first!) ? rest.join('/') : name;
 }
 
 function resources(r: { nanoCpus?: number; memoryBytes?: number } | undefined, which: string): { nanoCpus: number; memoryBytes: number } {

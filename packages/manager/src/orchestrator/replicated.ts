@@ -38,18 +38,17 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
 
   for (const [slot, tasks] of slots) {
     const runnable = tasks.filter(isRunnable);
+    // A live task anywhere in the slot (whatever its position) means the slot needs no restart.
+    if (runnable.some((t) => !hasEnded(t, input.nodes))) live.add(slot);
     for (const t of runnable) {
-      if (!hasEnded(t, input.nodes)) {
-        live.add(slot);
-        continue;
-      }
+      if (!hasEnded(t, input.nodes)) continue;
       actions.push({ type: 'set-desired', taskId: t.id, desiredState: 'shutdown', message: endedMessage(t, input.nodes) });
       if (live.has(slot)) continue;
       if (shouldRestart(policy, t, input.restartHistory(slot), now)) {
         const delayed = policy.delayMs > 0;
         actions.push({ type: 'create', slot, desiredState: delayed ? 'ready' : 'running', startAt: now + policy.delayMs, restart: true });
         live.add(slot);
-      } else {
+      } else if (t.specVersion === service.meta.version) {
         finished.add(slot);
       }
     }
@@ -64,7 +63,13 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
     actions.push({ type: 'create', slot, desiredState: 'running', startAt: now, restart: false });
   }
   if (occupied.size > want) {
-    for (const slot of slotsToRemove([...occupied], occupied.size - want, slots, finished)) {
+    const removed = new Set(slotsToRemove([...occupied], occupied.size - want, slots, finished));
+    // A removed slot gets no replacement task (it would be removed again on the next pass).
+    for (let i = actions.length - 1; i >= 0; i--) {
+      const a = actions[i]!;
+      if (a.type === 'create' && removed.has(a.slot)) actions.splice(i, 1);
+    }
+    for (const slot of removed) {
       for (const t of slots.get(slot) ?? []) {
         if (taskStateRank(t.desiredState) < taskStateRank('remove')) {
           actions.push({ type: 'set-desired', taskId: t.id, desiredState: 'remove', message: 'service scaled down' });

@@ -32,7 +32,11 @@ function decide(task: Task, infos: NodeInfo[], filters: readonly Filter[]): Deci
     }
     if (!best || better(info, best, task.serviceId)) best = info;
   }
-  if (!best) return { taskId: task.id, nodeId: '', message: noSuitableNode(infos.length, rejected) };
+  if (!best) {
+    // Phrases follow the pipeline order, not the order in which nodes happened to fail.
+    const ordered = new Map(filters.filter((f) => rejected.has(f)).map((f) => [f, rejected.get(f)!] as const));
+    return { taskId: task.id, nodeId: '', message: noSuitableNode(infos.length, ordered) };
+  }
   addTask(best, task);
   return { taskId: task.id, nodeId: best.node.id };
 }
