@@ -120,6 +120,7 @@ class FakeController implements TaskController {
   }
 
   wait(signal: AbortSignal): Promise<ExitStatus> {
+    if (signal.aborted) return Promise.reject(signal.reason);
     const c = this.need();
     if (!c.running) return Promise.resolve({ exitCode: c.exitCode ?? 0, error: '' });
     return new Promise((resolve, reject) => {

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command (.ci/run calls it): set-up on a bare machine, lint, unit tests, then the
+# integration suite against the real Docker engine. Prints the time of each part.
+#
+# Usage: scripts/test.sh [--no-integration]
+set -euo pipefail
+
+SCRIPT_NAME=test
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+integration=1
+[[ "${1:-}" == "--no-integration" ]] && integration=0
+
+start=$(now_ms)
+bash scripts/setup.sh
+
+t=$(now_ms)
+log "lint (eslint + prettier)"
+npm run --silent lint
+log "lint: $(elapsed_s "$t") s"
+
+t=$(now_ms)
+log "unit tests"
+npx vitest run --project unit
+log "unit tests: $(elapsed_s "$t") s"
+
+if [[ $integration == 1 ]]; then
+  t=$(now_ms)
+  log "integration tests (real Docker engine)"
+  npx vitest run --project integration
+  log "integration tests: $(elapsed_s "$t") s"
+fi
+log "all passed in $(elapsed_s "$start") s"
