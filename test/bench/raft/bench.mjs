@@ -95,7 +95,7 @@ async function swarmletFailover(cluster, t) {
 async function etcdFailover(etcd, t) {
   const leader = await etcd.waitForLeader();
   const others = IDS.filter((id) => id !== leader);
-  for (const id of others) await etcd.client(id).put('warm').value(VALUE).exec();
+  for (const id of others) await etcd.putReliably(id, 'warm', VALUE);
   const t0 = performance.now();
   await etcd.kill(leader, 'SIGKILL');
   const ms = await new Promise((resolve) => {

@@ -62,6 +62,20 @@ export class EtcdCluster {
     return this.clients[id];
   }
 
+  /** Puts until acknowledged, recreating the client after failures (its circuit breaker may be open). */
+  async putReliably(id, key, value, tries = 100) {
+    for (let i = 0; ; i++) {
+      try {
+        return await withTimeout(this.client(id).put(key).value(value).exec(), 2000);
+      } catch (err) {
+        this.clients[id]?.close();
+        delete this.clients[id];
+        if (i >= tries) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
   async kill(id, signal = 'SIGKILL') {
     const p = this.procs.get(id);
     this.procs.delete(id);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePut } from './kv-example/kv-state.js';
 import { LeadershipLostError, NotLeaderError, RaftNodeError } from './errors.js';
+import { MemoryRaftStorage } from '../storage/memory.js';
 import { TestCluster, waitFor } from './test-cluster.js';
 
 const text = (b: Uint8Array | undefined): string | undefined =>
@@ -77,22 +78,25 @@ describe('RaftNode driver', () => {
     }
   });
 
-  it('snapshots every N entries, compacts, and catches up a new voter from a snapshot', async () => {
+  it('snapshots every N entries, compacts, catches up a learner from a snapshot, promotes and removes it', async () => {
     cluster = new TestCluster(['a', 'b', 'c'], { snapshotEvery: 50, catchUpEntries: 10 });
     await cluster.start();
     const leader = await cluster.leader();
     for (let i = 0; i < 120; i++) await leader.node.propose(put(`k${i}`, `v${i}`));
     expect(leader.storage.snapshot().meta.index).toBeGreaterThanOrEqual(100);
     expect(leader.storage.firstIndex()).toBeGreaterThan(50);
-    const d = await cluster.startMember(
-      'd',
-      new (await import('../storage/memory.js')).MemoryRaftStorage(),
-    );
-    const cs = await leader.node.addVoter('d', 'd');
-    expect(cs.voters).toContain('d');
+    const d = await cluster.startMember('d', new MemoryRaftStorage());
+    const asLearner = await leader.node.addLearner('d', 'd');
+    expect(asLearner.learners).toEqual(['d']);
     await waitFor(() => d.sm.get('k119') !== undefined);
     expect(text(d.sm.get('k0'))).toBe('v0');
     expect(d.sm.applies).toBeLessThan(120); // most of the log arrived as a snapshot
+    await waitFor(() => d.node.appliedIndex >= leader.node.appliedIndex);
+    const promoted = await leader.node.addVoter('d', 'd');
+    expect(promoted.voters).toContain('d');
+    expect(promoted.learners).toEqual([]);
+    expect(await cluster.put('k-after', 'x')).toBeGreaterThan(0);
+    await waitFor(() => d.sm.get('k-after') !== undefined);
     const rm = await leader.node.removeNode('d');
     expect(rm.voters).not.toContain('d');
   });
