@@ -50,12 +50,12 @@ interface PsFlags {
   format?: string;
   noTrunc?: boolean;
   quiet?: boolean;
-  filter: string[];
+  filter?: string[];
 }
 
 async function servicePs(ctx: CommandContext, refs: string[], flags: PsFlags): Promise<void> {
   const format = outputFormat(flags.format);
-  const filters = parsePsFilters(flags.filter);
+  const filters = parsePsFilters(flags.filter ?? []);
   const client = ctx.client();
   const tasks: Task[] = [];
   for (const ref of refs) {
@@ -110,7 +110,6 @@ export function registerServiceReads(service: Command, ctx: CommandContext): voi
       '-f, --filter <key=value>',
       'filter: desired-state, node, id, name (repeatable)',
       collect,
-      [],
     )
     .action(async (refs: string[], flags: { trunc?: boolean } & Omit<PsFlags, 'noTrunc'>) =>
       servicePs(ctx, refs, { ...flags, noTrunc: flags.trunc === false }),

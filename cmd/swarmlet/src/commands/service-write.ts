@@ -68,8 +68,8 @@ export function registerServiceWrites(service: Command, ctx: CommandContext): vo
       .argument('<service>', 'service name or id')
       .option('--replicas <n>', 'number of tasks')
       .option('--image <image>', 'service image tag')
-      .option('--env-add <K=V>', 'add or update an environment variable (repeatable)', collect, [])
-      .option('--env-rm <K>', 'remove an environment variable (repeatable)', collect, [])
+      .option('--env-add <K=V>', 'add or update an environment variable (repeatable)', collect)
+      .option('--env-rm <K>', 'remove an environment variable (repeatable)', collect)
       .option('--force', 'force the update even if no changes require it'),
   ).action(async (ref: string, flags: UpdateFlags & WaitFlags) => {
     timeoutMs(flags);

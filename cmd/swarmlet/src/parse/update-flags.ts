@@ -5,8 +5,8 @@ import { parseEnv, parseCount } from './words.js';
 export interface UpdateFlags {
   replicas?: string;
   image?: string;
-  envAdd: string[];
-  envRm: string[];
+  envAdd?: string[];
+  envRm?: string[];
   force?: boolean;
 }
 
@@ -33,9 +33,9 @@ export function applyUpdateFlags(spec: ServiceSpec, f: UpdateFlags): ServiceSpec
   if (f.replicas !== undefined) next.replicas = parseCount('--replicas', f.replicas);
   const c = next.task.container;
   if (f.image !== undefined) c.image = f.image;
-  if (f.envAdd.length > 0 || f.envRm.length > 0) {
-    c.env = updateEnv(c.env, parseEnv('--env-add', f.envAdd), f.envRm);
-  }
+  const add = f.envAdd ?? [];
+  const rm = f.envRm ?? [];
+  if (add.length > 0 || rm.length > 0) c.env = updateEnv(c.env, parseEnv('--env-add', add), rm);
   if (f.force) next.task.forceUpdate += 1;
   return next;
 }
