@@ -140,7 +140,7 @@ export class RaftCore {
       r.readStates.length > 0 ||
       r.log.unstable.entries.length > 0 ||
       r.log.unstable.snapshot !== undefined ||
-      r.log.nextCommittedEnts().length > 0 ||
+      r.log.hasNextCommittedEnts() ||
       !softEqual(this.softState(), this.prevSoft) ||
       !hardEqual(this.hardState(), this.prevHard)
     );
@@ -187,6 +187,16 @@ export class RaftCore {
     if (lastEnt !== undefined) log.unstable.stableTo(lastEnt.index, lastEnt.term);
     const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastApplied !== undefined) log.appliedTo(lastApplied.index);
+  }
+
+  /** Index of the last entry handed to the application (cheap; see `status()` for more). */
+  appliedIndex(): number {
+    return this.r.log.applied;
+  }
+
+  /** Current membership as applied so far (a copy). */
+  confState(): ConfState {
+    return this.r.trk.confState();
   }
 
   /** Current state for diagnostics and tests (a copy). */

@@ -146,6 +146,12 @@ export class RaftLog {
     this.applied = i;
   }
 
+  /** Cheap test for `nextCommittedEnts().length > 0`. */
+  hasNextCommittedEnts(): boolean {
+    if (this.unstable.snapshot !== undefined) return false;
+    return this.committed >= Math.max(this.applied + 1, this.firstIndex());
+  }
+
   /** Committed entries not yet applied (none while a snapshot is pending). */
   nextCommittedEnts(): Entry[] {
     if (this.unstable.snapshot !== undefined) return [];

@@ -62,7 +62,13 @@ export class SimClient {
 
   private issue(): void {
     if (this.stopped) return;
-    const cmd: KvCommand = { opId: `${this.id}.${this.seq++}`, input: this.randomInput() };
+    const seq = this.seq++;
+    const cmd: KvCommand = {
+      opId: `${this.id}.${seq}`,
+      client: this.id,
+      seq,
+      input: this.randomInput(),
+    };
     const node =
       this.hint !== undefined && this.rng.chance(0.7) ? this.hint : this.rng.pick(this.net.nodes());
     const op: InFlight = { cmd, call: this.q.now, node };

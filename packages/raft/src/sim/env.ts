@@ -47,4 +47,10 @@ export interface NodeParams {
   snapshotChunkSize: number;
   /** Compact once this many applied entries sit above the last snapshot. */
   compactEvery: number;
+  /**
+   * Deliberately broken driver behaviour, used only to prove the simulator's
+   * checks can fail: send a Ready's messages before its fsync, or serve reads
+   * from the local state machine without ReadIndex.
+   */
+  bug?: 'send-before-fsync' | 'local-reads';
 }

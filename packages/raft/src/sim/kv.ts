@@ -7,9 +7,15 @@ export type KvInput =
 /** Result of a KV operation: put → 'ok', get → value or null, cas → swapped? */
 export type KvOutput = string | null | boolean;
 
-/** A command as stored in a log entry: the op plus its unique id. */
+/**
+ * A command as stored in a log entry: the op, its unique id, and the client
+ * session (`client`, `seq`) used for exactly-once application.
+ */
 export interface KvCommand {
   opId: string;
+  client: string;
+  /** Per-client sequence number, strictly increasing (one op at a time per client). */
+  seq: number;
   input: KvInput;
 }
 
@@ -26,23 +32,29 @@ export function decodeCommand(data: Uint8Array): KvCommand {
   return JSON.parse(dec.decode(data)) as KvCommand;
 }
 
+interface Session {
+  seq: number;
+  output: KvOutput;
+}
+
 /**
  * The replicated state machine: a string map with exactly-once application
- * per op id (thesis §6.3 client sessions, reduced to a seen-set): a proposal
- * duplicated by the network is committed twice but takes effect once.
- * `apply` is deterministic, so replicas applying the same log agree.
+ * through client sessions (thesis §6.3): each client's last sequence number
+ * and output are kept, so a proposal duplicated by the network is committed
+ * twice but takes effect once. `apply` is deterministic, so replicas applying
+ * the same log agree.
  */
 export class KvStore {
   private data = new Map<string, string>();
-  private seen = new Map<string, KvOutput>();
+  private sessions = new Map<string, Session>();
 
-  /** Applies a command once; a repeat returns the first application's output. */
+  /** Applies a command once; a repeat (seq ≤ last seen) has no effect. */
   apply(cmd: KvCommand): KvOutput {
-    const prior = this.seen.get(cmd.opId);
-    if (prior !== undefined) return prior;
-    const out = this.exec(cmd.input);
-    this.seen.set(cmd.opId, out);
-    return out;
+    const s = this.sessions.get(cmd.client);
+    if (s !== undefined && cmd.seq <= s.seq) return s.output;
+    const output = this.exec(cmd.input);
+    this.sessions.set(cmd.client, { seq: cmd.seq, output });
+    return output;
   }
 
   private exec(input: KvInput): KvOutput {
@@ -67,21 +79,22 @@ export class KvStore {
 
   /** Serialized state, for Raft snapshots (deterministic order). */
   snapshot(): Uint8Array {
-    return enc.encode(JSON.stringify({ data: [...this.data].sort(), seen: [...this.seen].sort() }));
+    const sessions = [...this.sessions].sort();
+    return enc.encode(JSON.stringify({ data: [...this.data].sort(), sessions }));
   }
 
   /** Replaces the state with a snapshot's (empty data ⇒ empty store). */
   restore(bytes: Uint8Array): void {
     if (bytes.length === 0) {
       this.data = new Map();
-      this.seen = new Map();
+      this.sessions = new Map();
       return;
     }
     const s = JSON.parse(dec.decode(bytes)) as {
       data: [string, string][];
-      seen: [string, KvOutput][];
+      sessions: [string, Session][];
     };
     this.data = new Map(s.data);
-    this.seen = new Map(s.seen);
+    this.sessions = new Map(s.sessions);
   }
 }

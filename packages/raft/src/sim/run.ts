@@ -16,8 +16,22 @@ export interface BatchResult {
   ms: number;
 }
 
-/** Runs seeds [first, first + count); failures are re-run with tracing for a replayable trace. */
-export function runSeeds(first: number, count: number, over: SimOverrides = {}): BatchResult {
+/** How a batch reports failures. */
+export interface BatchOptions {
+  /** Re-run failing seeds with tracing on, for a replayable trace. Default true. */
+  traceFailures?: boolean;
+  /** Stop after this many failures. Default: run every seed. */
+  stopAfter?: number;
+}
+
+/** Runs seeds [first, first + count) and aggregates the results. */
+export function runSeeds(
+  first: number,
+  count: number,
+  over: SimOverrides = {},
+  opts: BatchOptions = {},
+): BatchResult {
+  const { traceFailures = true, stopAfter = Infinity } = opts;
   const t0 = performance.now();
   const out: BatchResult = {
     runs: 0,
@@ -33,7 +47,8 @@ export function runSeeds(first: number, count: number, over: SimOverrides = {}):
     out.ops += r.stats.ops;
     out.leaderChanges += r.stats.leaderChanges;
     if (r.stats.lin === 'unknown') out.linUnknown++;
-    if (!r.ok) out.failures.push(runSeed(seed, true, over));
+    if (!r.ok) out.failures.push(traceFailures ? runSeed(seed, true, over) : r);
+    if (out.failures.length >= stopAfter) break;
   }
   out.ms = performance.now() - t0;
   return out;

@@ -113,6 +113,10 @@ export class SimNode {
   submitRead(clientId: string, cmd: KvCommand): void {
     if (cmd.input.kind !== 'get') throw new Error('submitRead: not a get');
     const key = cmd.input.key;
+    if (this.params.bug === 'local-reads') {
+      this.run(() => this.env.reply(clientId, cmd.opId, { ok: true, output: this.kv.get(key) }));
+      return;
+    }
     this.run(() => {
       const ctx = new TextEncoder().encode(cmd.opId);
       this.reads.set(ctxKey(ctx), { clientId, opId: cmd.opId, key });
@@ -157,6 +161,10 @@ export class SimNode {
     if (!rd.mustSync && rd.snapshot === undefined) {
       this.finish(rd);
       return;
+    }
+    if (this.params.bug === 'send-before-fsync') {
+      for (const m of rd.messages) this.env.send(m);
+      rd.messages = [];
     }
     this.busy = true;
     const epoch = this.epoch;
@@ -216,7 +224,8 @@ export class SimNode {
   }
 
   private serveReads(): void {
-    const applied = this.core.status().applied;
+    if (this.reads.size === 0) return;
+    const applied = this.core.appliedIndex();
     for (const [k, r] of this.reads) {
       if (r.index === undefined || r.index > applied) continue;
       this.reads.delete(k);
@@ -225,12 +234,12 @@ export class SimNode {
   }
 
   private maybeCompact(): void {
-    const st = this.core.status();
+    const applied = this.core.appliedIndex();
     const snapIndex = this.mem.firstIndex() - 1;
-    if (st.applied - snapIndex < this.params.compactEvery) return;
-    const snap = this.mem.createSnapshot(st.applied, st.confState, this.kv.snapshot());
-    this.mem.compact(st.applied);
+    if (applied - snapIndex < this.params.compactEvery) return;
+    const snap = this.mem.createSnapshot(applied, this.core.confState(), this.kv.snapshot());
+    this.mem.compact(applied);
     this.durable.compact(snap);
-    this.env.trace(() => `${this.id} compact to ${st.applied}`);
+    this.env.trace(() => `${this.id} compact to ${applied}`);
   }
 }
