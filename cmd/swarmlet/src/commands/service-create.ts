@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { randomName } from '../parse/names.js';
 import { buildServiceSpec, type CreateFlags } from '../parse/service-flags.js';
-import { collect } from '../parse/words.js';
+import { collect, expandEnv } from '../parse/words.js';
 import { maybeWait, timeoutMs, withWaitFlags, type WaitFlags } from './wait-flags.js';
 
 /** `swarmlet service create [OPTIONS] IMAGE [COMMAND] [ARG...]`. */
@@ -34,7 +34,8 @@ export function registerServiceCreate(service: Command, ctx: CommandContext): vo
   withWaitFlags(cmd).action(
     async (image: string, args: string[], flags: CreateFlags & WaitFlags) => {
       timeoutMs(flags);
-      const spec = buildServiceSpec(image, args, flags, flags.name ?? randomName());
+      const env = expandEnv(flags.env ?? [], ctx.io.env);
+      const spec = buildServiceSpec(image, args, { ...flags, env }, flags.name ?? randomName());
       const created = await ctx.client().createService(spec);
       ctx.print(created.id);
       await maybeWait(ctx, flags, created);

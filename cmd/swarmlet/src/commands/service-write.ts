@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { forEachTarget, UsageError } from '../errors.js';
 import { applyUpdateFlags, type UpdateFlags } from '../parse/update-flags.js';
-import { collect } from '../parse/words.js';
+import { collect, expandEnv } from '../parse/words.js';
 import { maybeWait, timeoutMs, withWaitFlags, type WaitFlags } from './wait-flags.js';
 
 /** `web=3` → `{ref: 'web', replicas: 3}`; pure. */
@@ -73,7 +73,8 @@ export function registerServiceWrites(service: Command, ctx: CommandContext): vo
       .option('--force', 'force the update even if no changes require it'),
   ).action(async (ref: string, flags: UpdateFlags & WaitFlags) => {
     timeoutMs(flags);
-    const updated = await updateWithRetry(ctx, ref, flags);
+    const envAdd = expandEnv(flags.envAdd ?? [], ctx.io.env);
+    const updated = await updateWithRetry(ctx, ref, { ...flags, envAdd });
     ctx.print(ref);
     await maybeWait(ctx, flags, updated);
   });

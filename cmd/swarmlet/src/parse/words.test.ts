@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collect, parseCount, parseEnv, parseLabels, shellSplit } from './words.js';
+import { collect, expandEnv, parseCount, parseEnv, parseLabels, shellSplit } from './words.js';
 
 describe('collect', () => {
   it('accumulates repeated flag values', () => {
@@ -48,5 +48,15 @@ describe('parseCount', () => {
       'invalid argument "-1" for "--replicas": must be a non-negative integer',
     );
     expect(() => parseCount('--replicas', '1.5')).toThrow('"1.5"');
+  });
+});
+
+describe('expandEnv', () => {
+  it('fills bare names from the environment, like docker', () => {
+    expect(expandEnv(['A=1', 'HOME', 'UNSET'], { HOME: '/root' })).toEqual([
+      'A=1',
+      'HOME=/root',
+      'UNSET',
+    ]);
   });
 });

@@ -68,3 +68,17 @@ export function parseCount(flag: string, value: string): number {
   }
   return Number(value);
 }
+
+/**
+ * Docker's `-e KEY` shorthand: a bare name takes its value from the CLI's environment, if set
+ * there; otherwise it is passed on as it is.
+ */
+export function expandEnv(
+  entries: readonly string[],
+  env: Record<string, string | undefined>,
+): string[] {
+  return entries.map((e) => {
+    const value = e.includes('=') ? undefined : env[e];
+    return value === undefined ? e : `${e}=${value}`;
+  });
+}
