@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
+import globals from 'globals';
 
 export default tseslint.config(
   {
@@ -12,7 +13,10 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['vitest.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     plugins: { 'import-x': importX },
     settings: { 'import-x/extensions': ['.ts', '.js'] },
@@ -21,12 +25,22 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/explicit-module-boundary-types': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'import-x/no-cycle': ['error', { maxDepth: 10 }],
       'import-x/no-default-export': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@swarmlet/*/src/*', '../../*/src/*', '../../../packages/*/src/*'], message: 'Import a package by its name, not its src/.' }] },
+        {
+          patterns: [
+            {
+              group: ['@swarmlet/*/src/*', '../../*/src/*', '../../../packages/*/src/*'],
+              message: 'Import a package by its name, not its src/.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -36,7 +50,7 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: globals.node },
   },
   {
     files: ['eslint.config.mjs', 'vitest.config.ts'],

@@ -1,7 +1,14 @@
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonProcess } from './helpers/daemon.js';
-import { DEMO_IMAGE, TEST_IMAGE, dockerClient, removeContainersByLabel, requireImage, waitUntil } from './helpers/docker.js';
+import {
+  DEMO_IMAGE,
+  TEST_IMAGE,
+  dockerClient,
+  removeContainersByLabel,
+  requireImage,
+  waitUntil,
+} from './helpers/docker.js';
 
 const NODE_LABEL = 'io.swarmlet.node.id';
 const SERVICE_LABEL = 'io.swarmlet.service.name';
@@ -12,7 +19,10 @@ let nodeId = '';
 
 /** Containers of one service on this test's node: `running` only, or all states. */
 async function containers(service: string, all = false): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all, filters: { label: [`${NODE_LABEL}=${nodeId}`, `${SERVICE_LABEL}=${service}`] } });
+  return docker.listContainers({
+    all,
+    filters: { label: [`${NODE_LABEL}=${nodeId}`, `${SERVICE_LABEL}=${service}`] },
+  });
 }
 
 async function runningCount(service: string): Promise<number> {
@@ -36,12 +46,29 @@ afterAll(async () => {
 
 describe('single node on the real Docker engine', () => {
   it('service create --replicas 15 reaches 15 running containers, named <service>.<slot>.<task>', async () => {
-    const r = await d.cli(['service', 'create', '--name', 'web', '--replicas', '15', '--restart-delay', '100ms', '-e', 'GREETING=hi', '--label', 'team=a', DEMO_IMAGE]);
+    const r = await d.cli([
+      'service',
+      'create',
+      '--name',
+      'web',
+      '--replicas',
+      '15',
+      '--restart-delay',
+      '100ms',
+      '-e',
+      'GREETING=hi',
+      '--label',
+      'team=a',
+      DEMO_IMAGE,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('verify: Service converged');
     const list = await containers('web');
     expect(list).toHaveLength(15);
-    const slots = list.map((c) => c.Names[0]!.split('.')[1]).map(Number).sort((a, b) => a - b);
+    const slots = list
+      .map((c) => c.Names[0]!.split('.')[1])
+      .map(Number)
+      .sort((a, b) => a - b);
     expect(slots).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     const inspect = await docker.getContainer(list[0]!.Id).inspect();
     expect(inspect.Config.Env).toContain('GREETING=hi');
@@ -54,11 +81,17 @@ describe('single node on the real Docker engine', () => {
     const victim = (await containers('web')).find((c) => c.Names[0]!.startsWith('/web.7.'))!;
     await docker.getContainer(victim.Id).kill();
     const replacement = await waitUntil(
-      async () => (await containers('web')).find((c) => c.Names[0]!.startsWith('/web.7.') && c.Id !== victim.Id),
+      async () =>
+        (await containers('web')).find(
+          (c) => c.Names[0]!.startsWith('/web.7.') && c.Id !== victim.Id,
+        ),
       { timeoutMs: 20_000, message: 'a new container in slot 7' },
     );
     expect(replacement.State).toBe('running');
-    await waitUntil(async () => (await runningCount('web')) === 15, { timeoutMs: 20_000, message: '15 running again' });
+    await waitUntil(async () => (await runningCount('web')) === 15, {
+      timeoutMs: 20_000,
+      message: '15 running again',
+    });
     const ps = await d.cli(['service', 'ps', 'web']);
     expect(ps.stdout).toMatch(/\\_ web\.7 .*Failed.*non-zero exit \(137\)/);
   });
@@ -67,7 +100,10 @@ describe('single node on the real Docker engine', () => {
     for (const n of [3, 0, 5]) {
       const r = await d.cli(['service', 'scale', `web=${n}`]);
       expect(r.code, r.stderr).toBe(0);
-      await waitUntil(async () => (await runningCount('web')) === n, { timeoutMs: 30_000, message: `${n} running` });
+      await waitUntil(async () => (await runningCount('web')) === n, {
+        timeoutMs: 30_000,
+        message: `${n} running`,
+      });
       const svc = await d.client.getService('web');
       expect(svc.serviceStatus).toEqual({ runningTasks: n, desiredTasks: n });
     }
@@ -89,7 +125,11 @@ describe('single node on the real Docker engine', () => {
       Image: TEST_IMAGE,
       Cmd: ['sleep', '300'],
       name: `web.99.orphan${Date.now()}`,
-      Labels: { 'io.swarmlet.task.id': 'no-such-task', [NODE_LABEL]: nodeId, [SERVICE_LABEL]: 'web' },
+      Labels: {
+        'io.swarmlet.task.id': 'no-such-task',
+        [NODE_LABEL]: nodeId,
+        [SERVICE_LABEL]: 'web',
+      },
     });
     await orphan.start();
     await d.restart('SIGKILL');
@@ -106,21 +146,42 @@ describe('single node on the real Docker engine', () => {
     expect(ms).toBeLessThan(5_000);
     expect(await runningCount('web')).toBe(5);
     await d.start();
-    await waitUntil(async () => (await d.client.getService('web')).serviceStatus.runningTasks === 5, { timeoutMs: 10_000 });
+    await waitUntil(
+      async () => (await d.client.getService('web')).serviceStatus.runningTasks === 5,
+      { timeoutMs: 10_000 },
+    );
   });
 
   it('service rm leaves no container', async () => {
     const r = await d.cli(['service', 'rm', 'web']);
     expect(r.code, r.stderr).toBe(0);
-    await waitUntil(async () => (await containers('web', true)).length === 0, { timeoutMs: 30_000, message: 'no containers' });
-    await waitUntil(async () => (await d.client.listTasks({})).every((t) => t.serviceName !== 'web'), { timeoutMs: 10_000 });
+    await waitUntil(async () => (await containers('web', true)).length === 0, {
+      timeoutMs: 30_000,
+      message: 'no containers',
+    });
+    await waitUntil(
+      async () => (await d.client.listTasks({})).every((t) => t.serviceName !== 'web'),
+      { timeoutMs: 10_000 },
+    );
   });
 
   it('rejects a task whose image cannot be pulled, with the engine error in service ps', async () => {
-    const r = await d.cli(['service', 'create', '--name', 'nopull', '--detach', '--restart-delay', '10s', '127.0.0.1:1/swarmlet/none:1']);
+    const r = await d.cli([
+      'service',
+      'create',
+      '--name',
+      'nopull',
+      '--detach',
+      '--restart-delay',
+      '10s',
+      '127.0.0.1:1/swarmlet/none:1',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const task = await waitUntil(
-      async () => (await d.client.listTasks({ service: 'nopull' })).find((t) => t.status.state === 'rejected'),
+      async () =>
+        (await d.client.listTasks({ service: 'nopull' })).find(
+          (t) => t.status.state === 'rejected',
+        ),
       { timeoutMs: 30_000, message: 'a rejected task' },
     );
     expect(task.status.err).toMatch(/127\.0\.0\.1:1/);
@@ -130,7 +191,18 @@ describe('single node on the real Docker engine', () => {
   });
 
   it('refuses bad input with a clear message and leaves state intact', async () => {
-    const good = await d.cli(['service', 'create', '--name', 'keep', '--replicas', '1', '--detach', TEST_IMAGE, 'sleep', '3600']);
+    const good = await d.cli([
+      'service',
+      'create',
+      '--name',
+      'keep',
+      '--replicas',
+      '1',
+      '--detach',
+      TEST_IMAGE,
+      'sleep',
+      '3600',
+    ]);
     expect(good.code, good.stderr).toBe(0);
     const versionBefore = (await d.client.getService('keep')).meta.version;
     const cases: [string[], RegExp][] = [

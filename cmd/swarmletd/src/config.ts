@@ -69,8 +69,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): DaemonConfi
     logLevel: logLevel as DaemonConfig['logLevel'],
     dockerHost: values['docker-host'] ?? env.DOCKER_HOST,
     hostname: values.hostname,
-    engineConcurrency: positiveInt(values['engine-concurrency'], DEFAULTS.engineConcurrency, '--engine-concurrency'),
-    heartbeatPeriodMs: values['heartbeat-period-ms'] === undefined ? undefined : positiveInt(values['heartbeat-period-ms'], 0, '--heartbeat-period-ms'),
+    engineConcurrency: positiveInt(
+      values['engine-concurrency'],
+      DEFAULTS.engineConcurrency,
+      '--engine-concurrency',
+    ),
+    heartbeatPeriodMs:
+      values['heartbeat-period-ms'] === undefined
+        ? undefined
+        : positiveInt(values['heartbeat-period-ms'], 0, '--heartbeat-period-ms'),
   };
 }
 
@@ -78,10 +85,14 @@ function parseLoopback(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
   const host = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '';
   const port = Number(addr.slice(i + 1));
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw invalid(`invalid --tcp "${addr}": expected HOST:PORT`);
-  const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw invalid(`invalid --tcp "${addr}": expected HOST:PORT`);
+  const loopback =
+    host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
   if (!loopback) {
-    throw invalid(`--tcp ${addr} refused: the API has no authentication yet, so it listens on loopback only (127.0.0.0/8 or ::1)`);
+    throw invalid(
+      `--tcp ${addr} refused: the API has no authentication yet, so it listens on loopback only (127.0.0.0/8 or ::1)`,
+    );
   }
   return { host, port };
 }
@@ -89,6 +100,7 @@ function parseLoopback(addr: string): { host: string; port: number } {
 function positiveInt(raw: string | undefined, fallback: number, flag: string): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw invalid(`invalid ${flag} "${raw}": expected a positive integer`);
+  if (!Number.isInteger(n) || n < 1)
+    throw invalid(`invalid ${flag} "${raw}": expected a positive integer`);
   return n;
 }

@@ -42,7 +42,10 @@ export class DaemonControl implements ControlApi {
         managers,
         nodes: tx.find('node').length,
         services: tx.find('service').length,
-        tasks: { running: tasks.filter((t) => t.status.state === 'running').length, total: tasks.length },
+        tasks: {
+          running: tasks.filter((t) => t.status.state === 'running').length,
+          total: tasks.length,
+        },
         role: tx.get('node', this.d.nodeId)?.spec.role ?? '',
       };
     });
@@ -97,7 +100,11 @@ export class DaemonControl implements ControlApi {
 
   private api(): StoreControlApi {
     const api = this.d.cluster();
-    if (!api) throw new SwarmletError('NOT_INITIALIZED', 'this node is not part of a cluster yet: run `swarmlet init` first');
+    if (!api)
+      throw new SwarmletError(
+        'NOT_INITIALIZED',
+        'this node is not part of a cluster yet: run `swarmlet init` first',
+      );
     return api;
   }
 }

@@ -47,8 +47,15 @@ export class Daemon {
     const store = new MemoryStore({ proposer: wal });
     if (recovery.snapshot) store.restore(recovery.snapshot);
     for (const p of recovery.proposals) store.applyCommitted(p);
-    log.info({ nodeId, version: store.version, truncatedBytes: recovery.truncatedBytes }, 'state recovered');
-    const executor = new DockerExecutor({ ...engineEndpoint(cfg.dockerHost), nodeId, hostname: cfg.hostname });
+    log.info(
+      { nodeId, version: store.version, truncatedBytes: recovery.truncatedBytes },
+      'state recovered',
+    );
+    const executor = new DockerExecutor({
+      ...engineEndpoint(cfg.dockerHost),
+      nodeId,
+      hostname: cfg.hostname,
+    });
     const d = new Daemon(cfg, log, nodeId, store, wal, executor);
     if (store.view((tx) => tx.find('cluster').length > 0)) d.activate();
     await d.listen();
@@ -65,7 +72,11 @@ export class Daemon {
 
   private activate(): void {
     this.controlServer = new ControlServer(this.store);
-    this.manager = new Manager({ store: this.store, log: this.log, heartbeatPeriodMs: this.cfg.heartbeatPeriodMs });
+    this.manager = new Manager({
+      store: this.store,
+      log: this.log,
+      heartbeatPeriodMs: this.cfg.heartbeatPeriodMs,
+    });
     this.manager.start();
     const dispatcher = this.manager.dispatcher;
     this.agent = new Agent({
@@ -83,12 +94,18 @@ export class Daemon {
   }
 
   private async init(req: InitRequest): Promise<Cluster> {
-    if (this.controlServer) throw new SwarmletError('ALREADY_INITIALIZED', 'this node is already part of a cluster');
+    if (this.controlServer)
+      throw new SwarmletError('ALREADY_INITIALIZED', 'this node is already part of a cluster');
     const description = await this.executor.describe().catch((err: unknown) => {
-      throw new SwarmletError('UNAVAILABLE', `cannot reach the Docker engine: ${(err as Error).message}`, { cause: err });
+      throw new SwarmletError(
+        'UNAVAILABLE',
+        `cannot reach the Docker engine: ${(err as Error).message}`,
+        { cause: err },
+      );
     });
     const cluster = await this.store.update((tx) => {
-      if (tx.find('cluster').length > 0) throw new SwarmletError('ALREADY_INITIALIZED', 'this node is already part of a cluster');
+      if (tx.find('cluster').length > 0)
+        throw new SwarmletError('ALREADY_INITIALIZED', 'this node is already part of a cluster');
       tx.create('node', {
         id: this.nodeId,
         spec: { role: 'manager', availability: 'active', labels: {} },
@@ -117,7 +134,10 @@ export class Daemon {
       version: VERSION,
       cluster: () => this.controlServer,
       init: (req) => this.init(req),
-      engine: async () => ({ version: (await this.executor.describe()).engine.version, apiVersion: await this.apiVersion() }),
+      engine: async () => ({
+        version: (await this.executor.describe()).engine.version,
+        apiVersion: await this.apiVersion(),
+      }),
     });
     await claimSocket(this.cfg.socket);
     const unix = buildApi({ control });
@@ -135,7 +155,10 @@ export class Daemon {
       const tcp = buildApi({ control });
       await tcp.listen({ host: this.cfg.tcp.host, port: this.cfg.tcp.port });
       this.servers.push(tcp);
-      this.log.info({ addr: `${this.cfg.tcp.host}:${this.cfg.tcp.port}` }, 'API listening on TCP (loopback only)');
+      this.log.info(
+        { addr: `${this.cfg.tcp.host}:${this.cfg.tcp.port}` },
+        'API listening on TCP (loopback only)',
+      );
     }
   }
 

@@ -17,7 +17,11 @@ export async function claimSocket(path: string): Promise<void> {
     });
     s.once('error', () => resolve(false));
   });
-  if (alive) throw new SwarmletError('FAILED_PRECONDITION', `another daemon is already listening on ${path}`);
+  if (alive)
+    throw new SwarmletError(
+      'FAILED_PRECONDITION',
+      `another daemon is already listening on ${path}`,
+    );
   await unlink(path).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'ENOENT') throw e;
   });

@@ -1,11 +1,15 @@
-import { isTerminalState, taskStateRank, type Task, type TaskState, type TaskStatus } from '@swarmlet/api-types';
+import {
+  isTerminalState,
+  taskStateRank,
+  type Task,
+  type TaskState,
+  type TaskStatus,
+} from '@swarmlet/api-types';
 import { isExecutorError, type TaskController } from './executor.js';
 
 /** The result of one step: a new status to report, nothing to do yet, or a retryable failure. */
 export type StepResult =
-  | { kind: 'status'; status: TaskStatus }
-  | { kind: 'noop' }
-  | { kind: 'retry'; error: string };
+  { kind: 'status'; status: TaskStatus } | { kind: 'noop' } | { kind: 'retry'; error: string };
 
 const rank = taskStateRank;
 
@@ -17,7 +21,12 @@ const rank = taskStateRank;
  *   (start) running -> (wait) complete | failed;  any -> shutdown when desired >= shutdown.
  * Permanent errors before STARTING reject the task; later ones fail it.
  */
-export async function advance(task: Task, status: TaskStatus, ctlr: TaskController, signal: AbortSignal): Promise<StepResult> {
+export async function advance(
+  task: Task,
+  status: TaskStatus,
+  ctlr: TaskController,
+  signal: AbortSignal,
+): Promise<StepResult> {
   const state = status.state;
   if (isTerminalState(state)) return { kind: 'noop' };
   if (rank(task.desiredState) >= rank('shutdown')) return shutdown(status, ctlr);
@@ -33,7 +42,9 @@ export async function advance(task: Task, status: TaskStatus, ctlr: TaskControll
         await ctlr.prepare();
         return next(status, 'ready', 'prepared');
       case 'ready':
-        return rank(task.desiredState) >= rank('running') ? next(status, 'starting', 'starting') : { kind: 'noop' };
+        return rank(task.desiredState) >= rank('running')
+          ? next(status, 'starting', 'starting')
+          : { kind: 'noop' };
       case 'starting':
         await ctlr.start();
         return next(status, 'running', 'started');
@@ -48,13 +59,21 @@ export async function advance(task: Task, status: TaskStatus, ctlr: TaskControll
   }
 }
 
-async function waitExit(status: TaskStatus, ctlr: TaskController, signal: AbortSignal): Promise<StepResult> {
+async function waitExit(
+  status: TaskStatus,
+  ctlr: TaskController,
+  signal: AbortSignal,
+): Promise<StepResult> {
   const exit = await ctlr.wait(signal);
   const ok = exit.exitCode === 0 && !exit.error;
   const err = ok ? '' : exit.error || `task: non-zero exit (${exit.exitCode})`;
   return {
     kind: 'status',
-    status: { ...stamp(status, ok ? 'complete' : 'failed', ok ? 'finished' : 'failed'), err, exitCode: exit.exitCode },
+    status: {
+      ...stamp(status, ok ? 'complete' : 'failed', ok ? 'finished' : 'failed'),
+      err,
+      exitCode: exit.exitCode,
+    },
   };
 }
 

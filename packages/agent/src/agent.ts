@@ -98,7 +98,10 @@ export class Agent {
     await ended;
   }
 
-  private onMessage(channel: SessionChannel<ManagerMessage, AgentMessage>, msg: ManagerMessage): void {
+  private onMessage(
+    channel: SessionChannel<ManagerMessage, AgentMessage>,
+    msg: ManagerMessage,
+  ): void {
     switch (msg.type) {
       case 'session':
         this.startHeartbeat(channel, msg.heartbeatPeriodMs);
@@ -113,7 +116,10 @@ export class Agent {
     }
   }
 
-  private startHeartbeat(channel: SessionChannel<ManagerMessage, AgentMessage>, periodMs: number): void {
+  private startHeartbeat(
+    channel: SessionChannel<ManagerMessage, AgentMessage>,
+    periodMs: number,
+  ): void {
     clearInterval(this.heartbeat);
     // Slightly early with jitter, so a heartbeat is never late by design (swarmkit does the same).
     const every = Math.max(20, Math.round(periodMs * (0.75 + Math.random() * 0.15)));
@@ -128,7 +134,8 @@ export class Agent {
       given.add(c.task.id);
       this.applyChange(c);
     }
-    for (const id of this.runners.keys()) if (!given.has(id)) this.applyChange({ action: 'remove', taskId: id });
+    for (const id of this.runners.keys())
+      if (!given.has(id)) this.applyChange({ action: 'remove', taskId: id });
     // Our own view may be ahead of the manager's (status sent while disconnected): resend it.
     for (const [id, r] of this.runners) this.report(id, r.current);
     void this.removeOrphans();
@@ -152,7 +159,8 @@ export class Agent {
       ctlr: this.opts.executor.controller(task),
       report: (id, status) => this.report(id, status),
       engineSlots: this.engineSlots,
-      onError: (id, error) => this.opts.log.warn({ taskId: id, error }, 'task step failed; retrying'),
+      onError: (id, error) =>
+        this.opts.log.warn({ taskId: id, error }, 'task step failed; retrying'),
     });
     this.runners.set(task.id, runner);
     runner.start();
@@ -173,7 +181,10 @@ export class Agent {
     try {
       for (const c of await this.opts.executor.list()) {
         if (c.nodeId !== this.opts.nodeId || this.runners.has(c.taskId)) continue;
-        this.opts.log.info({ taskId: c.taskId, containerId: c.containerId }, 'removing orphaned container');
+        this.opts.log.info(
+          { taskId: c.taskId, containerId: c.containerId },
+          'removing orphaned container',
+        );
         await this.opts.executor.removeContainer(c.containerId);
       }
     } catch (err) {

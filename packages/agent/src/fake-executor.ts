@@ -91,7 +91,13 @@ export class FakeExecutor implements Executor {
   create(task: Task): FakeContainer {
     const missing = this.opts.missingImages?.get(task.spec.container.image);
     if (missing !== undefined) throw new ExecutorError('image', missing, false);
-    const c: FakeContainer = { id: `c${++this.seq}`, task, running: false, exitCode: undefined, waiters: [] };
+    const c: FakeContainer = {
+      id: `c${++this.seq}`,
+      task,
+      running: false,
+      exitCode: undefined,
+      waiters: [],
+    };
     this.containers.set(c.id, c);
     return c;
   }

@@ -50,7 +50,8 @@ export class TaskRunner {
   update(task: Task): void {
     const desiredChanged = task.desiredState !== this.task.desiredState;
     this.task = task;
-    if (taskStateRank(task.status.state) > taskStateRank(this.status.state)) this.status = task.status;
+    if (taskStateRank(task.status.state) > taskStateRank(this.status.state))
+      this.status = task.status;
     if (desiredChanged) this.kick();
   }
 
@@ -87,7 +88,9 @@ export class TaskRunner {
   private async step(): Promise<Awaited<ReturnType<typeof advance>>> {
     const needsEngine = this.status.state === 'preparing' || this.status.state === 'starting';
     if (!needsEngine) return advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal);
-    return this.deps.engineSlots.run(() => advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal));
+    return this.deps.engineSlots.run(() =>
+      advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal),
+    );
   }
 
   private kick(): void {
@@ -104,7 +107,9 @@ export class TaskRunner {
     }
     return new Promise((resolve) => {
       // A timed-out sleep must drop its waker: a stale one would swallow the next kick.
-      const timer = Number.isFinite(ms) ? setTimeout(() => ((this.wake = undefined), done()), ms) : undefined;
+      const timer = Number.isFinite(ms)
+        ? setTimeout(() => ((this.wake = undefined), done()), ms)
+        : undefined;
       function done(): void {
         clearTimeout(timer);
         resolve();

@@ -20,8 +20,7 @@ export type ManagerMessage =
 
 /** A task the node must run (`update`) or forget (`remove`: it may delete the container). */
 export type AssignmentChange =
-  | { action: 'update'; task: Task }
-  | { action: 'remove'; taskId: string };
+  { action: 'update'; task: Task } | { action: 'remove'; taskId: string };
 
 export interface TaskStatusUpdate {
   taskId: string;

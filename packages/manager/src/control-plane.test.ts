@@ -22,7 +22,9 @@ describe('control plane on fake executors', () => {
     const perNode = new Map<string, number>();
     for (const c of cluster.containers()) perNode.set(c.nodeId, (perNode.get(c.nodeId) ?? 0) + 1);
     expect([...perNode.values()]).toEqual([5, 5, 5]);
-    expect(new Set(cluster.running(svc.id).map((t) => t.slot))).toEqual(new Set(Array.from({ length: 15 }, (_, i) => i + 1)));
+    expect(new Set(cluster.running(svc.id).map((t) => t.slot))).toEqual(
+      new Set(Array.from({ length: 15 }, (_, i) => i + 1)),
+    );
   });
 
   it('replaces a crashed task in the same slot, keeping the old one as history', async () => {
@@ -31,7 +33,9 @@ describe('control plane on fake executors', () => {
     await waitFor('3 running', () => cluster!.running(svc.id).length === 3);
     const victim = cluster.running(svc.id).find((t) => t.slot === 2)!;
     cluster.nodes[0]!.executor.exit(victim.id, 137);
-    await waitFor('replacement', () => cluster!.running(svc.id).some((t) => t.slot === 2 && t.id !== victim.id));
+    await waitFor('replacement', () =>
+      cluster!.running(svc.id).some((t) => t.slot === 2 && t.id !== victim.id),
+    );
     const old = cluster.tasks(svc.id).find((t) => t.id === victim.id)!;
     expect(old.status.state).toBe('failed');
     expect(old.status.err).toContain('137');
@@ -45,7 +49,10 @@ describe('control plane on fake executors', () => {
     await waitFor('15', () => cluster!.running(svc.id).length === 15);
     for (const n of [3, 0, 5]) {
       await cluster.control.scaleService('web', n);
-      await waitFor(`${n} running`, () => cluster!.running(svc.id).length === n && cluster!.containers().length === n);
+      await waitFor(
+        `${n} running`,
+        () => cluster!.running(svc.id).length === n && cluster!.containers().length === n,
+      );
     }
     await waitFor('reaped', () => cluster!.tasks(svc.id).length === 5);
     expect(new Set(cluster.running(svc.id).map((t) => t.slot)).size).toBe(5);
@@ -60,35 +67,59 @@ describe('control plane on fake executors', () => {
       tx.update('node', { ...n, spec: { ...n.spec, availability: 'pause' } });
     });
     await cluster.control.scaleService('web', 3);
-    await waitFor('pending slot 3', () => cluster!.tasks(svc.id).some((t) => t.slot === 3 && t.status.state === 'pending'));
+    await waitFor('pending slot 3', () =>
+      cluster!.tasks(svc.id).some((t) => t.slot === 3 && t.status.state === 'pending'),
+    );
     const pending = cluster.tasks(svc.id).find((t) => t.slot === 3)!;
     expect(pending.status.message).toBe('no suitable node (1 node not available for new tasks)');
     await cluster.control.scaleService('web', 2);
-    await waitFor('pending removed', () => !cluster!.tasks(svc.id).some((t) => t.id === pending.id));
-    expect(cluster.running(svc.id).map((t) => t.slot).sort()).toEqual([1, 2]);
+    await waitFor(
+      'pending removed',
+      () => !cluster!.tasks(svc.id).some((t) => t.id === pending.id),
+    );
+    expect(
+      cluster
+        .running(svc.id)
+        .map((t) => t.slot)
+        .sort(),
+    ).toEqual([1, 2]);
   });
 
   it('restart condition none leaves the slot finished; on-failure restarts only failures', async () => {
     cluster = await TestCluster.start(1);
-    const none = await cluster.control.createService(spec('once', 1, { condition: 'none', delayMs: 0 }));
-    const onf = await cluster.control.createService(spec('onf', 2, { condition: 'on-failure', delayMs: 0 }));
-    await waitFor('running', () => cluster!.running(none.id).length === 1 && cluster!.running(onf.id).length === 2);
+    const none = await cluster.control.createService(
+      spec('once', 1, { condition: 'none', delayMs: 0 }),
+    );
+    const onf = await cluster.control.createService(
+      spec('onf', 2, { condition: 'on-failure', delayMs: 0 }),
+    );
+    await waitFor(
+      'running',
+      () => cluster!.running(none.id).length === 1 && cluster!.running(onf.id).length === 2,
+    );
     const ex = cluster.nodes[0]!.executor;
     ex.exit(cluster.running(none.id)[0]!.id, 1);
     const [ok, bad] = cluster.running(onf.id).sort((a, b) => a.slot - b.slot);
     ex.exit(ok!.id, 0);
     ex.exit(bad!.id, 2);
-    await waitFor('on-failure restart', () => cluster!.running(onf.id).some((t) => t.slot === bad!.slot && t.id !== bad!.id));
+    await waitFor('on-failure restart', () =>
+      cluster!.running(onf.id).some((t) => t.slot === bad!.slot && t.id !== bad!.id),
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(cluster.tasks(none.id)).toHaveLength(1);
     expect(cluster.running(onf.id).map((t) => t.slot)).toEqual([bad!.slot]);
     expect(cluster.tasks(onf.id).filter((t) => t.slot === ok!.slot)).toHaveLength(1);
-    expect((await cluster.control.getService('once')).serviceStatus).toEqual({ runningTasks: 0, desiredTasks: 1 });
+    expect((await cluster.control.getService('once')).serviceStatus).toEqual({
+      runningTasks: 0,
+      desiredTasks: 1,
+    });
   });
 
   it('stops restarting after max attempts', async () => {
     cluster = await TestCluster.start(1);
-    const svc = await cluster.control.createService(spec('flaky', 1, { condition: 'any', delayMs: 0, maxAttempts: 2 }));
+    const svc = await cluster.control.createService(
+      spec('flaky', 1, { condition: 'any', delayMs: 0, maxAttempts: 2 }),
+    );
     const ex = cluster.nodes[0]!.executor;
     const seen = new Set<string>();
     for (let i = 0; i < 3; i++) {
@@ -109,7 +140,11 @@ describe('control plane on fake executors', () => {
     const first = cluster.running(svc.id)[0]!;
     const t0 = Date.now();
     cluster.nodes[0]!.executor.exit(first.id, 1);
-    await waitFor('held replacement', () => cluster!.tasks(svc.id).some((t) => t.id !== first.id && t.desiredState === 'ready' && t.status.state === 'ready'));
+    await waitFor('held replacement', () =>
+      cluster!
+        .tasks(svc.id)
+        .some((t) => t.id !== first.id && t.desiredState === 'ready' && t.status.state === 'ready'),
+    );
     await waitFor('restarted', () => cluster!.running(svc.id).length === 1, 3000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
   });
@@ -119,7 +154,9 @@ describe('control plane on fake executors', () => {
     const svc = await cluster.control.createService(spec('crashy', 1));
     const seen = new Set<string>();
     for (let i = 0; i < 8; i++) {
-      await waitFor('a new task running', () => cluster!.running(svc.id).some((t) => !seen.has(t.id)));
+      await waitFor('a new task running', () =>
+        cluster!.running(svc.id).some((t) => !seen.has(t.id)),
+      );
       const t = cluster.running(svc.id)[0]!;
       seen.add(t.id);
       cluster.nodes[0]!.executor.exit(t.id, 1);
@@ -127,7 +164,9 @@ describe('control plane on fake executors', () => {
     await waitFor('running again', () => cluster!.running(svc.id).some((t) => !seen.has(t.id)));
     await waitFor('history trimmed', () => cluster!.tasks(svc.id).length === 5);
     const ids = new Set(cluster.tasks(svc.id).map((t) => t.id));
-    expect([...cluster.nodes[0]!.executor.containers.values()].every((c) => ids.has(c.task.id))).toBe(true);
+    expect(
+      [...cluster.nodes[0]!.executor.containers.values()].every((c) => ids.has(c.task.id)),
+    ).toBe(true);
   });
 
   it('service rm stops and removes every container', async () => {
@@ -136,7 +175,9 @@ describe('control plane on fake executors', () => {
     await waitFor('6', () => cluster!.running(svc.id).length === 6);
     await cluster.control.removeService('gone');
     await waitFor('no tasks', () => cluster!.tasks(svc.id).length === 0);
-    await waitFor('no containers', () => cluster!.nodes.every((n) => n.executor.containers.size === 0));
+    await waitFor('no containers', () =>
+      cluster!.nodes.every((n) => n.executor.containers.size === 0),
+    );
   });
 
   it('reschedules the tasks of a node that stops heartbeating', async () => {
@@ -145,8 +186,18 @@ describe('control plane on fake executors', () => {
     await waitFor('4', () => cluster!.running(svc.id).length === 4);
     const dead = cluster.nodes[1]!;
     await dead.agent.stop();
-    await waitFor('node down', () => cluster!.store.view((tx) => tx.get('node', dead.id)?.status.state) === 'down', 3000);
-    await waitFor('all on node0', () => cluster!.running(svc.id).length === 4 && cluster!.running(svc.id).every((t) => t.nodeId === 'node0'), 3000);
+    await waitFor(
+      'node down',
+      () => cluster!.store.view((tx) => tx.get('node', dead.id)?.status.state) === 'down',
+      3000,
+    );
+    await waitFor(
+      'all on node0',
+      () =>
+        cluster!.running(svc.id).length === 4 &&
+        cluster!.running(svc.id).every((t) => t.nodeId === 'node0'),
+      3000,
+    );
   });
 
   it('a restarted agent adopts its containers: no duplicates, orphans removed', async () => {
@@ -169,13 +220,31 @@ describe('control plane on fake executors', () => {
   it('rejects a task whose image cannot be pulled, with the engine error', async () => {
     cluster = new TestCluster();
     await cluster.store.update((tx) => {
-      tx.create('cluster', { spec: { name: 't', orchestration: { taskHistoryRetentionLimit: 5 }, dispatcher: { heartbeatPeriodMs: 100 } } });
+      tx.create('cluster', {
+        spec: {
+          name: 't',
+          orchestration: { taskHistoryRetentionLimit: 5 },
+          dispatcher: { heartbeatPeriodMs: 100 },
+        },
+      });
     });
     cluster.manager.start();
     const { FakeExecutor } = await import('@swarmlet/agent');
-    await cluster.addNode('n', new FakeExecutor({ nodeId: 'n', missingImages: new Map([['nope', 'pull access denied for nope']]) }));
-    const svc = await cluster.control.createService({ name: 'bad', replicas: 1, task: { container: { image: 'nope' }, restartPolicy: { delayMs: 5000 } } });
-    await waitFor('rejected', () => cluster!.tasks(svc.id).some((t) => t.status.state === 'rejected'));
+    await cluster.addNode(
+      'n',
+      new FakeExecutor({
+        nodeId: 'n',
+        missingImages: new Map([['nope', 'pull access denied for nope']]),
+      }),
+    );
+    const svc = await cluster.control.createService({
+      name: 'bad',
+      replicas: 1,
+      task: { container: { image: 'nope' }, restartPolicy: { delayMs: 5000 } },
+    });
+    await waitFor('rejected', () =>
+      cluster!.tasks(svc.id).some((t) => t.status.state === 'rejected'),
+    );
     const t = cluster.tasks(svc.id).find((x) => x.status.state === 'rejected')!;
     expect(t.status.err).toBe('pull access denied for nope');
   });

@@ -33,7 +33,8 @@ export class ReconcileLoop {
 
   start(): void {
     this.done = this.run().catch((err: unknown) => {
-      if (!this.ac.signal.aborted) this.opts.log.error({ err, component: this.opts.name }, 'reconcile loop failed');
+      if (!this.ac.signal.aborted)
+        this.opts.log.error({ err, component: this.opts.name }, 'reconcile loop failed');
     });
   }
 

@@ -24,7 +24,11 @@ export class Manager {
 
   constructor(opts: ManagerOptions) {
     const { store, log } = opts;
-    this.dispatcher = new Dispatcher({ store, log: log.child({ component: 'dispatcher' }), heartbeatPeriodMs: opts.heartbeatPeriodMs });
+    this.dispatcher = new Dispatcher({
+      store,
+      log: log.child({ component: 'dispatcher' }),
+      heartbeatPeriodMs: opts.heartbeatPeriodMs,
+    });
     this.components = [
       new Orchestrator({ store, log: log.child({ component: 'orchestrator' }) }),
       new Allocator({ store, log: log.child({ component: 'allocator' }) }),

@@ -1,4 +1,9 @@
-import { silentLogger, type AgentMessage, type ManagerMessage, type Task } from '@swarmlet/api-types';
+import {
+  silentLogger,
+  type AgentMessage,
+  type ManagerMessage,
+  type Task,
+} from '@swarmlet/api-types';
 import { Agent, FakeExecutor, channelPair } from '@swarmlet/agent';
 import { MemoryStore } from '@swarmlet/store';
 import { ControlServer } from './controlapi/controlapi.js';
@@ -24,7 +29,10 @@ export class TestCluster {
     this.manager = new Manager({ store: this.store, log: silentLogger, heartbeatPeriodMs });
   }
 
-  static async start(nodeCount: number, opts: { historyLimit?: number; heartbeatPeriodMs?: number } = {}): Promise<TestCluster> {
+  static async start(
+    nodeCount: number,
+    opts: { historyLimit?: number; heartbeatPeriodMs?: number } = {},
+  ): Promise<TestCluster> {
     const c = new TestCluster(opts.heartbeatPeriodMs);
     await c.store.update((tx) => {
       tx.create('cluster', {
@@ -37,17 +45,30 @@ export class TestCluster {
     });
     c.manager.start();
     for (let i = 0; i < nodeCount; i++) await c.addNode(`node${i}`);
-    await waitFor('nodes ready', () => c.store.view((tx) => tx.find('node', (n) => n.status.state === 'ready').length) === nodeCount);
+    await waitFor(
+      'nodes ready',
+      () =>
+        c.store.view((tx) => tx.find('node', (n) => n.status.state === 'ready').length) ===
+        nodeCount,
+    );
     return c;
   }
 
-  async addNode(id: string, executor = new FakeExecutor({ nodeId: id, hostname: id })): Promise<TestNode> {
+  async addNode(
+    id: string,
+    executor = new FakeExecutor({ nodeId: id, hostname: id }),
+  ): Promise<TestNode> {
     await this.store.update((tx) => {
       if (tx.get('node', id)) return;
       tx.create('node', {
         id,
         spec: { role: 'worker', availability: 'active', labels: {} },
-        description: { hostname: id, platform: { os: 'linux', arch: 'x86_64' }, resources: { nanoCpus: 0, memoryBytes: 0 }, engine: { version: '', labels: {} } },
+        description: {
+          hostname: id,
+          platform: { os: 'linux', arch: 'x86_64' },
+          resources: { nanoCpus: 0, memoryBytes: 0 },
+          engine: { version: '', labels: {} },
+        },
         status: { state: 'unknown', message: '', addr: '' },
       });
     });
@@ -76,12 +97,16 @@ export class TestCluster {
   }
 
   running(serviceId: string): Task[] {
-    return this.tasks(serviceId).filter((t) => t.status.state === 'running' && t.desiredState === 'running');
+    return this.tasks(serviceId).filter(
+      (t) => t.status.state === 'running' && t.desiredState === 'running',
+    );
   }
 
   /** All containers running on every fake node. */
   containers(): { nodeId: string; taskId: string }[] {
-    return this.nodes.flatMap((n) => n.executor.running().map((c) => ({ nodeId: n.id, taskId: c.task.id })));
+    return this.nodes.flatMap((n) =>
+      n.executor.running().map((c) => ({ nodeId: n.id, taskId: c.task.id })),
+    );
   }
 
   async stop(): Promise<void> {
@@ -91,7 +116,11 @@ export class TestCluster {
 }
 
 /** Polls `check` until it returns true, or fails after `timeoutMs` with `what`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

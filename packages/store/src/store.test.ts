@@ -33,7 +33,9 @@ describe('MemoryStore transactions', () => {
   it('a stale update fails with CONFLICT and changes nothing', async () => {
     const store = new MemoryStore();
     const svc = await store.update((tx) => tx.create('service', sampleService()));
-    await store.update((tx) => tx.update('service', { ...svc, spec: { ...svc.spec, replicas: 2 } }));
+    await store.update((tx) =>
+      tx.update('service', { ...svc, spec: { ...svc.spec, replicas: 2 } }),
+    );
     const err = await store
       .update((tx) => tx.update('service', { ...svc, spec: { ...svc.spec, replicas: 9 } }))
       .catch((e: unknown) => e);
@@ -56,7 +58,9 @@ describe('MemoryStore transactions', () => {
     const store = new MemoryStore({
       proposer: { propose: () => Promise.reject(new Error('disk full')) },
     });
-    await expect(store.update((tx) => tx.create('service', sampleService()))).rejects.toThrow('disk full');
+    await expect(store.update((tx) => tx.create('service', sampleService()))).rejects.toThrow(
+      'disk full',
+    );
     expect(store.count('service')).toBe(0);
     expect(store.version).toBe(0);
   });
@@ -91,9 +95,13 @@ describe('MemoryStore transactions', () => {
   });
 
   it('serialises concurrent writers so versions are dense and ordered', async () => {
-    const store = new MemoryStore({ proposer: { propose: () => new Promise((r) => setTimeout(r, 1)) } });
+    const store = new MemoryStore({
+      proposer: { propose: () => new Promise((r) => setTimeout(r, 1)) },
+    });
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => store.update((tx) => tx.create('service', sampleService(`s${i}`)))),
+      Array.from({ length: 20 }, (_, i) =>
+        store.update((tx) => tx.create('service', sampleService(`s${i}`))),
+      ),
     );
     expect(results.map((s) => s.meta.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
@@ -104,7 +112,9 @@ describe('MemoryStore watches', () => {
     const store = new MemoryStore();
     const q = store.watch({ kinds: ['service'] });
     const svc = await store.update((tx) => tx.create('service', sampleService()));
-    await store.update((tx) => tx.update('service', { ...svc, spec: { ...svc.spec, replicas: 3 } }));
+    await store.update((tx) =>
+      tx.update('service', { ...svc, spec: { ...svc.spec, replicas: 3 } }),
+    );
     const evs = q.drain();
     expect(evs.map((e) => (e.type === 'commit' ? `commit@${e.version}` : `${e.op}`))).toEqual([
       'create',
@@ -123,7 +133,9 @@ describe('MemoryStore watches', () => {
       store.update((tx) => tx.create('service', sampleService(`s${i}`))),
     );
     await writes[4];
-    const { result, events } = store.viewAndWatch((tx) => tx.find('service').length, { kinds: ['service'] });
+    const { result, events } = store.viewAndWatch((tx) => tx.find('service').length, {
+      kinds: ['service'],
+    });
     await Promise.all(writes);
     const created = events.drain().filter((e) => e.type === 'object').length;
     expect(result + created).toBe(10);

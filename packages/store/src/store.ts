@@ -89,7 +89,10 @@ export class MemoryStore {
   }
 
   /** Reads a snapshot and starts a watch at exactly that version: no gap, no duplicate. */
-  viewAndWatch<T>(fn: (tx: ReadTx) => T, opts: WatchOptions = {}): { result: T; events: WatchQueue } {
+  viewAndWatch<T>(
+    fn: (tx: ReadTx) => T,
+    opts: WatchOptions = {},
+  ): { result: T; events: WatchQueue } {
     const result = fn(this.tables);
     return { result, events: this.watch(opts) };
   }
@@ -134,7 +137,8 @@ export class MemoryStore {
   private emit(proposal: Proposal, olds: readonly (StoredOld | undefined)[]): void {
     if (this.watchers.size === 0) return;
     const events = proposal.actions.map(
-      (a, i) => ({ type: 'object', kind: a.kind, op: a.op, object: a.object, old: olds[i] }) as ObjectEvent,
+      (a, i) =>
+        ({ type: 'object', kind: a.kind, op: a.op, object: a.object, old: olds[i] }) as ObjectEvent,
     );
     for (const w of this.watchers) {
       for (const ev of events) w.push(ev);

@@ -38,7 +38,10 @@ export class Tables implements TxBase {
   }
 
   /** Applies committed actions and returns the objects they replaced (for watch events). */
-  apply(version: number, actions: readonly StoreAction[]): (ObjectByKind[ObjectKind] | undefined)[] {
+  apply(
+    version: number,
+    actions: readonly StoreAction[],
+  ): (ObjectByKind[ObjectKind] | undefined)[] {
     const olds = actions.map((a) => this.applyOne(a));
     this.version = version;
     return olds;

@@ -39,6 +39,12 @@ export function sampleTask(service: Service, slot: number, nodeId = ''): Omit<Ta
     spec: service.spec.task,
     specVersion: service.meta.version,
     desiredState: 'running',
-    status: { state: 'new', timestamp: new Date(0).toISOString(), message: 'created', err: '', containerId: '' },
+    status: {
+      state: 'new',
+      timestamp: new Date(0).toISOString(),
+      message: 'created',
+      err: '',
+      containerId: '',
+    },
   };
 }

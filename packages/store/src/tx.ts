@@ -61,7 +61,11 @@ export class OverlayTx implements WriteTx {
   }
 
   tasksOfService(serviceId: string): ObjectByKind['task'][] {
-    return this.merge('task', this.base.tasksOfService(serviceId), (t) => t.serviceId === serviceId);
+    return this.merge(
+      'task',
+      this.base.tasksOfService(serviceId),
+      (t) => t.serviceId === serviceId,
+    );
   }
 
   tasksOfNode(nodeId: string): ObjectByKind['task'][] {
@@ -70,7 +74,8 @@ export class OverlayTx implements WriteTx {
 
   create<K extends ObjectKind>(kind: K, obj: NewObject<K>): ObjectByKind[K] {
     const id = obj.id ?? newId();
-    if (this.get(kind, id)) throw new SwarmletError('ALREADY_EXISTS', `${kind} ${id} already exists`);
+    if (this.get(kind, id))
+      throw new SwarmletError('ALREADY_EXISTS', `${kind} ${id} already exists`);
     const meta = { version: this.nextVersion, createdAt: this.now, updatedAt: this.now };
     const stored = structuredClone({ ...obj, id, meta }) as unknown as ObjectByKind[K];
     this.record(kind, id, 'create', stored);

@@ -49,7 +49,8 @@ function checkRecord(buf: Buffer, off: number): { reason: string; end: number } 
   if (len === 0) return { reason: 'empty record', end: zeroRunEnd(buf, off) };
   if (end > buf.length) return { reason: 'short record', end };
   const crc = buf.readUInt32LE(off + 4);
-  if (crc32(buf.subarray(off + HEADER_BYTES, end)) !== crc) return { reason: 'checksum mismatch', end };
+  if (crc32(buf.subarray(off + HEADER_BYTES, end)) !== crc)
+    return { reason: 'checksum mismatch', end };
   return undefined;
 }
 

@@ -16,7 +16,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function openStore(opts = {}): Promise<{ store: MemoryStore; wal: WalProposer; truncated: number }> {
+async function openStore(
+  opts = {},
+): Promise<{ store: MemoryStore; wal: WalProposer; truncated: number }> {
   const { wal, recovery } = await WalProposer.open(dir, opts);
   const store = new MemoryStore({ proposer: wal });
   if (recovery.snapshot) store.restore(recovery.snapshot);
@@ -27,11 +29,18 @@ async function openStore(opts = {}): Promise<{ store: MemoryStore; wal: WalPropo
 describe('WalProposer', () => {
   it('replays every acknowledged write after reopening', async () => {
     const a = await openStore();
-    for (let i = 0; i < 5; i++) await a.store.update((tx) => tx.create('service', sampleService(`s${i}`)));
+    for (let i = 0; i < 5; i++)
+      await a.store.update((tx) => tx.create('service', sampleService(`s${i}`)));
     await a.wal.close();
     const b = await openStore();
     expect(b.store.version).toBe(5);
-    expect(b.store.view((tx) => tx.find('service').map((s) => s.spec.name)).sort()).toEqual(['s0', 's1', 's2', 's3', 's4']);
+    expect(b.store.view((tx) => tx.find('service').map((s) => s.spec.name)).sort()).toEqual([
+      's0',
+      's1',
+      's2',
+      's3',
+      's4',
+    ]);
     await b.wal.close();
   });
 
@@ -76,7 +85,8 @@ describe('WalProposer', () => {
 
   it('compacts into a snapshot, empties the log and replays snapshot plus later records', async () => {
     const a = await openStore({ snapshotInterval: 3 });
-    for (let i = 0; i < 7; i++) await a.store.update((tx) => tx.create('service', sampleService(`s${i}`)));
+    for (let i = 0; i < 7; i++)
+      await a.store.update((tx) => tx.create('service', sampleService(`s${i}`)));
     await a.wal.close();
     expect((await stat(join(dir, 'snapshot.json'))).size).toBeGreaterThan(0);
     const b = await openStore({ snapshotInterval: 3 });
@@ -100,16 +110,23 @@ describe('WalProposer under SIGKILL (real process)', () => {
         process.stdout.write('ack ' + s.spec.name + '\\n');
       }`;
     for (let round = 0; round < 3; round++) {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', code, dir, `r${round}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', code, dir, `r${round}`], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const acked: string[] = [];
       let buf = '';
+      let flowing: () => void = () => undefined;
+      const started = new Promise<void>((r) => (flowing = r));
       child.stdout.on('data', (d: Buffer) => {
         buf += d.toString();
         const lines = buf.split('\n');
         buf = lines.pop()!;
         for (const l of lines) if (l.startsWith('ack ')) acked.push(l.slice(4));
+        if (acked.length >= 20) flowing();
       });
-      await new Promise((r) => setTimeout(r, 300 + round * 150));
+      // Kill at a different point of the write stream each round, once writes are flowing.
+      await started;
+      await new Promise((r) => setTimeout(r, round * 37));
       child.kill('SIGKILL');
       await new Promise((r) => child.on('exit', r));
       expect(acked.length).toBeGreaterThan(0);

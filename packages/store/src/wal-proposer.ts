@@ -38,7 +38,10 @@ export class WalProposer implements Proposer {
   }
 
   /** Opens (creating if needed) the log in `dir` and returns what to replay. */
-  static async open(dir: string, opts: WalOptions = {}): Promise<{ wal: WalProposer; recovery: WalRecovery }> {
+  static async open(
+    dir: string,
+    opts: WalOptions = {},
+  ): Promise<{ wal: WalProposer; recovery: WalRecovery }> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const snapshot = await readSnapshot(join(dir, 'snapshot.json'));
     const logPath = join(dir, 'wal.log');
@@ -95,7 +98,9 @@ async function readSnapshot(path: string): Promise<StoreSnapshot | undefined> {
     return JSON.parse(await readFile(path, 'utf8')) as StoreSnapshot;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SwarmletError('INTERNAL', `cannot read snapshot ${path}: ${(e as Error).message}`, { cause: e });
+    throw new SwarmletError('INTERNAL', `cannot read snapshot ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 

@@ -68,7 +68,9 @@ export class WatchQueue implements AsyncIterableIterator<StoreEvent> {
     }
     this.buf.push(ev);
     if (this.buf.length > (this.opts.limit ?? 100_000)) {
-      this.fail(new SwarmletError('UNAVAILABLE', 'watch queue overflowed: the consumer is too slow'));
+      this.fail(
+        new SwarmletError('UNAVAILABLE', 'watch queue overflowed: the consumer is too slow'),
+      );
     }
   }
 

@@ -9,14 +9,26 @@ const docker = (...args) => run('docker', args, { maxBuffer: 16 * 1024 * 1024 })
 /** Puts the local engine in swarm mode (only if it is not already: then we refuse to touch it). */
 export async function startSwarm() {
   const { stdout } = await docker('info', '--format', '{{.Swarm.LocalNodeState}}');
-  if (stdout.trim() !== 'inactive') throw new Error(`the engine is already in swarm state "${stdout.trim()}"; not touching it`);
+  if (stdout.trim() !== 'inactive')
+    throw new Error(`the engine is already in swarm state "${stdout.trim()}"; not touching it`);
   await docker('swarm', 'init', '--advertise-addr', '127.0.0.1');
   return {
     async converge(name, replicas, image, args) {
       const t0 = performance.now();
       const { stdout: ls } = await docker('service', 'ls', '--filter', `name=${name}`, '-q');
       if (ls.trim()) await docker('service', 'scale', '--detach', `${name}=${replicas}`);
-      else await docker('service', 'create', '--detach', '--name', name, '--replicas', String(replicas), image, ...args);
+      else
+        await docker(
+          'service',
+          'create',
+          '--detach',
+          '--name',
+          name,
+          '--replicas',
+          String(replicas),
+          image,
+          ...args,
+        );
       await timeUntil(async () => (await runningTasks(name)) === replicas, 180_000, 20);
       return (performance.now() - t0) / 1000;
     },
@@ -29,8 +41,15 @@ export async function startSwarm() {
 
 /** Running tasks of a service, read from the engine API (GET /tasks), not the slow CLI. */
 async function runningTasks(name) {
-  const filters = encodeURIComponent(JSON.stringify({ service: [name], 'desired-state': ['running'] }));
-  const { stdout } = await run('curl', ['-s', '--unix-socket', '/var/run/docker.sock', `http://localhost/v1.41/tasks?filters=${filters}`]);
+  const filters = encodeURIComponent(
+    JSON.stringify({ service: [name], 'desired-state': ['running'] }),
+  );
+  const { stdout } = await run('curl', [
+    '-s',
+    '--unix-socket',
+    '/var/run/docker.sock',
+    `http://localhost/v1.41/tasks?filters=${filters}`,
+  ]);
   const tasks = JSON.parse(stdout);
   return tasks.filter((t) => t.Status?.State === 'running').length;
 }

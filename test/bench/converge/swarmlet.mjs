@@ -12,11 +12,23 @@ const DAEMON = new URL('../../../cmd/swarmletd/dist/main.js', import.meta.url).p
 export async function startSwarmlet() {
   const dir = await mkdtemp(join(tmpdir(), 'swarmlet-bench-'));
   const socket = join(dir, 's.sock');
-  const child = spawn(process.execPath, [DAEMON, '--data-dir', join(dir, 'data'), '--socket', socket, '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [DAEMON, '--data-dir', join(dir, 'data'), '--socket', socket, '--log-level', 'warn'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const client = new SwarmletClient({ socketPath: socket });
-  await timeUntil(async () => client.info().then(() => true, () => false), 15_000, 20);
+  await timeUntil(
+    async () =>
+      client.info().then(
+        () => true,
+        () => false,
+      ),
+    15_000,
+    20,
+  );
   await client.init({});
   return {
     async converge(name, replicas, image, args) {
@@ -24,15 +36,21 @@ export async function startSwarmlet() {
       const existing = await client.listServices();
       if (existing.some((s) => s.spec.name === name)) await client.scaleService(name, replicas);
       else await client.createService({ name, replicas, task: { container: { image, args } } });
-      await timeUntil(async () => {
-        const tasks = await client.listTasks({ service: name, desiredState: 'running' });
-        return tasks.filter((t) => t.status.state === 'running').length === replicas;
-      }, 120_000, 20);
+      await timeUntil(
+        async () => {
+          const tasks = await client.listTasks({ service: name, desiredState: 'running' });
+          return tasks.filter((t) => t.status.state === 'running').length === replicas;
+        },
+        120_000,
+        20,
+      );
       return (performance.now() - t0) / 1000;
     },
     async cleanup(name) {
       await client.removeService(name).catch(() => undefined);
-      await timeUntil(async () => (await client.listTasks({})).length === 0, 60_000, 100).catch(() => undefined);
+      await timeUntil(async () => (await client.listTasks({})).length === 0, 60_000, 100).catch(
+        () => undefined,
+      );
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       await sleep(100);

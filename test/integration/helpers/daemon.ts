@@ -35,9 +35,13 @@ export class DaemonProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [DAEMON_BIN, '--data-dir', this.dataDir, '--socket', this.socket, '--log-level', 'debug'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [DAEMON_BIN, '--data-dir', this.dataDir, '--socket', this.socket, '--log-level', 'debug'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     child.stdout!.on('data', (d: Buffer) => (this.logs += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.logs += d.toString()));
@@ -47,7 +51,8 @@ export class DaemonProcess {
         await this.client.info();
         return;
       } catch (err) {
-        if (child.exitCode !== null) throw new Error(`swarmletd exited with ${child.exitCode}:\n${this.logs.slice(-2000)}`);
+        if (child.exitCode !== null)
+          throw new Error(`swarmletd exited with ${child.exitCode}:\n${this.logs.slice(-2000)}`);
         if (Date.now() > deadline) throw new Error(`swarmletd did not answer: ${String(err)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -81,7 +86,10 @@ export class DaemonProcess {
   }
 
   /** Runs the CLI against this daemon. Never throws: returns exit code and output. */
-  cli(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  cli(
+    args: string[],
+    timeoutMs = 60_000,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       execFile(
         process.execPath,

@@ -45,7 +45,15 @@ export class Allocator {
         b.update((tx) => {
           const t = tx.get('task', id);
           if (!t || !needsAllocation(t)) return;
-          tx.update('task', { ...t, status: { ...t.status, state: 'pending', timestamp, message: 'pending task scheduling' } });
+          tx.update('task', {
+            ...t,
+            status: {
+              ...t.status,
+              state: 'pending',
+              timestamp,
+              message: 'pending task scheduling',
+            },
+          });
         });
       }
     });

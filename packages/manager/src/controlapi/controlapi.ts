@@ -27,7 +27,11 @@ export class ControlServer implements StoreControlApi {
 
   async getCluster(): Promise<Cluster> {
     const cluster = this.store.view((tx) => tx.find('cluster')[0]);
-    if (!cluster) throw new SwarmletError('NOT_INITIALIZED', 'this node is not part of a cluster: run `swarmlet init`');
+    if (!cluster)
+      throw new SwarmletError(
+        'NOT_INITIALIZED',
+        'this node is not part of a cluster: run `swarmlet init`',
+      );
     return cluster;
   }
 
@@ -55,7 +59,10 @@ export class ControlServer implements StoreControlApi {
     const svc = await this.store.update((tx) => {
       const current = resolveService(tx, ref);
       if (req.version !== undefined && req.version !== current.meta.version) {
-        throw new SwarmletError('CONFLICT', `service ${current.spec.name} changed since version ${req.version} (now ${current.meta.version}); read it again`);
+        throw new SwarmletError(
+          'CONFLICT',
+          `service ${current.spec.name} changed since version ${req.version} (now ${current.meta.version}); read it again`,
+        );
       }
       if (spec.name !== current.spec.name) {
         throw new SwarmletError('INVALID_ARGUMENT', 'renaming a service is not supported');
@@ -69,7 +76,10 @@ export class ControlServer implements StoreControlApi {
     for (let attempt = 0; ; attempt++) {
       const current = this.store.view((tx) => resolveService(tx, ref));
       try {
-        return await this.updateService(current.id, { version: current.meta.version, spec: { ...current.spec, replicas } });
+        return await this.updateService(current.id, {
+          version: current.meta.version,
+          spec: { ...current.spec, replicas },
+        });
       } catch (err) {
         if (!isSwarmletError(err, 'CONFLICT') || attempt >= 5) throw err;
       }
@@ -82,7 +92,9 @@ export class ControlServer implements StoreControlApi {
 
   async listTasks(filter: TaskFilter): Promise<Task[]> {
     return this.store.view((tx) => {
-      let tasks = filter.service ? tx.tasksOfService(resolveService(tx, filter.service).id) : tx.find('task');
+      let tasks = filter.service
+        ? tx.tasksOfService(resolveService(tx, filter.service).id)
+        : tx.find('task');
       if (filter.node) {
         const node = resolveNode(tx, filter.node);
         tasks = tasks.filter((t) => t.nodeId === node.id);
@@ -107,7 +119,9 @@ export class ControlServer implements StoreControlApi {
 
 function withStatus(tx: ReadTx, svc: Service): ServiceView {
   const tasks = tx.tasksOfService(svc.id);
-  const runningTasks = tasks.filter((t) => t.status.state === 'running' && t.desiredState === 'running').length;
+  const runningTasks = tasks.filter(
+    (t) => t.status.state === 'running' && t.desiredState === 'running',
+  ).length;
   return { ...svc, serviceStatus: { runningTasks, desiredTasks: svc.spec.replicas } };
 }
 

@@ -2,12 +2,18 @@ import { SwarmletError, notFound, type Node, type Service, type Task } from '@sw
 import type { ReadTx } from '@swarmlet/store';
 
 /** Finds by exact id, then exact name, then unique id prefix (Docker's lookup order). */
-function resolve<T extends { id: string }>(kind: string, all: T[], ref: string, name: (o: T) => string): T {
+function resolve<T extends { id: string }>(
+  kind: string,
+  all: T[],
+  ref: string,
+  name: (o: T) => string,
+): T {
   const byId = all.find((o) => o.id === ref);
   if (byId) return byId;
   const byName = all.filter((o) => name(o) === ref);
   if (byName.length === 1) return byName[0]!;
-  if (byName.length > 1) throw new SwarmletError('INVALID_ARGUMENT', `${kind} reference "${ref}" is ambiguous`);
+  if (byName.length > 1)
+    throw new SwarmletError('INVALID_ARGUMENT', `${kind} reference "${ref}" is ambiguous`);
   const byPrefix = ref.length > 0 ? all.filter((o) => o.id.startsWith(ref)) : [];
   if (byPrefix.length === 1) return byPrefix[0]!;
   if (byPrefix.length > 1) {

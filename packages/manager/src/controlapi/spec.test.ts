@@ -59,7 +59,7 @@ describe('normalizeServiceSpec: defaults', () => {
 
   it('keeps every given value', () => {
     const input: ServiceSpecInput = {
-      name: 'api_v2.prod',
+      name: 'api_v2-prod',
       labels: { team: 'a' },
       mode: 'replicated',
       replicas: 0,
@@ -121,12 +121,9 @@ describe('normalizeServiceSpec: defaults', () => {
     expect(spec.task.container.env).toEqual(['A=1']);
   });
 
-  it.each([['a'], ['A1'], ['x'.repeat(63)], ['a-b_c.d'], ['0web']])(
-    'accepts the name %s',
-    (name) => {
-      expect(fieldOf((s) => (s.name = name))).toBeUndefined();
-    },
-  );
+  it.each([['a'], ['A1'], ['x'.repeat(63)], ['a-b_c'], ['0web']])('accepts the name %s', (name) => {
+    expect(fieldOf((s) => (s.name = name))).toBeUndefined();
+  });
 
   it.each([[0], [10_000]])('accepts %i replicas', (replicas) => {
     expect(fieldOf((s) => (s.replicas = replicas))).toBeUndefined();
@@ -239,5 +236,21 @@ describe('normalizeServiceSpec: validation errors name their field', () => {
     expect(() => normalizeServiceSpec(input)).toThrow(
       'invalid environment variable "oops": expected KEY=VALUE',
     );
+  });
+});
+
+describe('normalizeServiceSpec: names and restart conditions', () => {
+  it('refuses a dot in a service name (it would clash with <service>.<slot> task names)', () => {
+    expect(() =>
+      normalizeServiceSpec({ name: 'web.v2', task: { container: { image: 'busybox' } } }),
+    ).toThrow(/invalid service name "web\.v2"/);
+  });
+
+  it('refuses an unknown restart condition instead of treating it as any', () => {
+    const input = {
+      name: 'web',
+      task: { container: { image: 'busybox' }, restartPolicy: { condition: 'sometimes' as never } },
+    };
+    expect(() => normalizeServiceSpec(input)).toThrow(/invalid restart condition "sometimes"/);
   });
 });

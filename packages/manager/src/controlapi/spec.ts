@@ -1,7 +1,15 @@
-import { invalid, type ServiceSpec, type ServiceSpecInput } from '@swarmlet/api-types';
+import {
+  RESTART_CONDITIONS,
+  invalid,
+  type ServiceSpec,
+  type ServiceSpecInput,
+} from '@swarmlet/api-types';
 
-/** Docker's service name rule: letters, digits, '-', '_' and '.', up to 63 characters. */
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+/**
+ * Service names are DNS labels (letters, digits, '-', '_'; up to 63 characters): they become
+ * DNS names, and a '.' would clash with `<service>.<slot>` task names.
+ */
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/;
 const ENV_RE = /^[^=\s][^=]*=/;
 /** Image references: [registry/]path[:tag][@digest], no whitespace or uppercase path. */
 const IMAGE_RE = /^[a-z0-9][a-z0-9._/:@-]*$/i;
@@ -19,22 +27,41 @@ export const SPEC_DEFAULTS = {
 export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
   const name = input.name;
   if (!NAME_RE.test(name)) {
-    throw invalid(`invalid service name "${name}": use letters, digits, '-', '_' or '.', at most 63 characters`, { field: 'name' });
+    throw invalid(
+      `invalid service name "${name}": use letters, digits, '-' or '_' (starting with a letter or digit), at most 63 characters`,
+      { field: 'name' },
+    );
   }
   const mode = input.mode ?? 'replicated';
-  if (mode !== 'replicated') throw invalid(`service mode "${mode}" is not supported yet (only "replicated")`, { field: 'mode' });
+  if (mode !== 'replicated')
+    throw invalid(`service mode "${mode}" is not supported yet (only "replicated")`, {
+      field: 'mode',
+    });
   const replicas = input.replicas ?? 1;
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > MAX_REPLICAS) {
-    throw invalid(`replicas must be an integer between 0 and ${MAX_REPLICAS}, got ${replicas}`, { field: 'replicas' });
+    throw invalid(`replicas must be an integer between 0 and ${MAX_REPLICAS}, got ${replicas}`, {
+      field: 'replicas',
+    });
   }
   const c = input.task.container;
-  if (!c.image || !IMAGE_RE.test(c.image) || /[A-Z]/.test(imagePath(c.image))) throw invalid(`invalid image reference "${c.image}"`, { field: 'image' });
+  if (!c.image || !IMAGE_RE.test(c.image) || /[A-Z]/.test(imagePath(c.image)))
+    throw invalid(`invalid image reference "${c.image}"`, { field: 'image' });
   for (const e of c.env ?? []) {
-    if (!ENV_RE.test(e)) throw invalid(`invalid environment variable "${e}": expected KEY=VALUE`, { field: 'env' });
+    if (!ENV_RE.test(e))
+      throw invalid(`invalid environment variable "${e}": expected KEY=VALUE`, { field: 'env' });
   }
   const limits = resources(input.task.resources?.limits, 'limits');
   const reservations = resources(input.task.resources?.reservations, 'reservations');
   const rp = input.task.restartPolicy ?? {};
+  const condition = rp.condition ?? 'any';
+  if (!(RESTART_CONDITIONS as readonly string[]).includes(condition)) {
+    throw invalid(
+      `invalid restart condition "${condition}": use one of ${RESTART_CONDITIONS.join(', ')}`,
+      {
+        field: 'restartPolicy.condition',
+      },
+    );
+  }
   return {
     name,
     labels: { ...(input.labels ?? {}) },
@@ -49,11 +76,14 @@ export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
         labels: { ...(c.labels ?? {}) },
         workdir: c.workdir ?? '',
         user: c.user ?? '',
-        stopGracePeriodMs: nonNegative(c.stopGracePeriodMs ?? SPEC_DEFAULTS.stopGracePeriodMs, 'stopGracePeriodMs'),
+        stopGracePeriodMs: nonNegative(
+          c.stopGracePeriodMs ?? SPEC_DEFAULTS.stopGracePeriodMs,
+          'stopGracePeriodMs',
+        ),
       },
       resources: { limits, reservations },
       restartPolicy: {
-        condition: rp.condition ?? 'any',
+        condition,
         delayMs: nonNegative(rp.delayMs ?? SPEC_DEFAULTS.restartDelayMs, 'restartPolicy.delayMs'),
         maxAttempts: nonNegative(rp.maxAttempts ?? 0, 'restartPolicy.maxAttempts'),
         windowMs: nonNegative(rp.windowMs ?? 0, 'restartPolicy.windowMs'),
@@ -70,16 +100,22 @@ function imagePath(ref: string): string {
   return rest.length > 0 && /[.:]|^localhost$/.test(first!) ? rest.join('/') : name;
 }
 
-function resources(r: { nanoCpus?: number; memoryBytes?: number } | undefined, which: string): { nanoCpus: number; memoryBytes: number } {
+function resources(
+  r: { nanoCpus?: number; memoryBytes?: number } | undefined,
+  which: string,
+): { nanoCpus: number; memoryBytes: number } {
   const nanoCpus = nonNegative(r?.nanoCpus ?? 0, `resources.${which}.nanoCpus`);
   const memoryBytes = nonNegative(r?.memoryBytes ?? 0, `resources.${which}.memoryBytes`);
   if (which === 'limits' && memoryBytes > 0 && memoryBytes < 6 * 1024 * 1024) {
-    throw invalid('memory limit must be at least 6MB (Docker refuses smaller limits)', { field: `resources.${which}.memoryBytes` });
+    throw invalid('memory limit must be at least 6MB (Docker refuses smaller limits)', {
+      field: `resources.${which}.memoryBytes`,
+    });
   }
   return { nanoCpus, memoryBytes };
 }
 
 function nonNegative(n: number, field: string): number {
-  if (!Number.isInteger(n) || n < 0) throw invalid(`${field} must be a non-negative integer, got ${n}`, { field });
+  if (!Number.isInteger(n) || n < 0)
+    throw invalid(`${field} must be a non-negative integer, got ${n}`, { field });
   return n;
 }

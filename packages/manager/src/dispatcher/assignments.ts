@@ -3,7 +3,11 @@ import type { ObjectEvent } from '@swarmlet/store';
 
 /** A task the node must know about: assigned to it and past scheduling. */
 export function isAssignedTo(t: Task | undefined, nodeId: string): t is Task {
-  return t !== undefined && t.nodeId === nodeId && taskStateRank(t.status.state) >= taskStateRank('assigned');
+  return (
+    t !== undefined &&
+    t.nodeId === nodeId &&
+    taskStateRank(t.status.state) >= taskStateRank('assigned')
+  );
 }
 
 /**

@@ -1,4 +1,9 @@
-import type { AgentMessage, ManagerMessage, NodeDescription, SessionChannel } from '@swarmlet/api-types';
+import type {
+  AgentMessage,
+  ManagerMessage,
+  NodeDescription,
+  SessionChannel,
+} from '@swarmlet/api-types';
 import { newId, type MemoryStore } from '@swarmlet/store';
 import type { Logger } from '@swarmlet/api-types';
 import { AgentSession } from './session.js';
@@ -36,14 +41,18 @@ export class Dispatcher {
   }
 
   get heartbeatPeriodMs(): number {
-    const fromCluster = this.opts.store.view((tx) => tx.find('cluster')[0]?.spec.dispatcher.heartbeatPeriodMs);
+    const fromCluster = this.opts.store.view(
+      (tx) => tx.find('cluster')[0]?.spec.dispatcher.heartbeatPeriodMs,
+    );
     return this.opts.heartbeatPeriodMs ?? fromCluster ?? DEFAULT_PERIOD_MS;
   }
 
   start(): void {
     const now = this.now();
     // Nodes that were up under the previous leader get one grace window to reconnect.
-    for (const n of this.opts.store.view((tx) => tx.find('node', (x) => x.status.state === 'ready'))) {
+    for (const n of this.opts.store.view((tx) =>
+      tx.find('node', (x) => x.status.state === 'ready'),
+    )) {
       this.lastSeen.set(n.id, now);
     }
     this.timer = setInterval(() => void this.expire(), Math.max(50, this.heartbeatPeriodMs / 2));
@@ -76,7 +85,8 @@ export class Dispatcher {
       else if (msg.type === 'status') this.status.enqueue(session.nodeId, msg.updates);
     });
     channel.onClose(() => {
-      if (session && this.sessions.get(session.nodeId) === session) this.sessions.delete(session.nodeId);
+      if (session && this.sessions.get(session.nodeId) === session)
+        this.sessions.delete(session.nodeId);
     });
   }
 
@@ -89,13 +99,22 @@ export class Dispatcher {
     await this.opts.store.update((tx) => {
       const node = tx.get('node', nodeId);
       if (!node) throw new Error(`unknown node ${nodeId}: it must join the cluster first`);
-      tx.update('node', { ...node, description, status: { ...node.status, state: 'ready', message: '' } });
+      tx.update('node', {
+        ...node,
+        description,
+        status: { ...node.status, state: 'ready', message: '' },
+      });
     });
     this.sessions.get(nodeId)?.close('replaced by a new session');
     const session = new AgentSession(newId(), nodeId, channel, this.opts.store, this.opts.log);
     this.sessions.set(nodeId, session);
     this.lastSeen.set(nodeId, this.now());
-    channel.send({ type: 'session', sessionId: session.sessionId, nodeId, heartbeatPeriodMs: this.heartbeatPeriodMs });
+    channel.send({
+      type: 'session',
+      sessionId: session.sessionId,
+      nodeId,
+      heartbeatPeriodMs: this.heartbeatPeriodMs,
+    });
     void session.stream();
     this.opts.log.info({ nodeId, sessionId: session.sessionId }, 'agent session started');
     return session;
@@ -119,11 +138,16 @@ export class Dispatcher {
     }
   }
 
-  private async setNodeState(nodeId: string, state: 'ready' | 'down', message: string): Promise<void> {
+  private async setNodeState(
+    nodeId: string,
+    state: 'ready' | 'down',
+    message: string,
+  ): Promise<void> {
     try {
       await this.opts.store.update((tx) => {
         const node = tx.get('node', nodeId);
-        if (node && node.status.state !== state) tx.update('node', { ...node, status: { ...node.status, state, message } });
+        if (node && node.status.state !== state)
+          tx.update('node', { ...node, status: { ...node.status, state, message } });
       });
     } catch (err) {
       this.opts.log.warn({ err, nodeId }, 'updating node state failed');

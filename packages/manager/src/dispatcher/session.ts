@@ -25,7 +25,11 @@ export class AgentSession {
       { kinds: ['task'] },
     );
     this.events = events;
-    this.channel.send({ type: 'assignments', full: true, changes: result.map((task) => ({ action: 'update', task })) });
+    this.channel.send({
+      type: 'assignments',
+      full: true,
+      changes: result.map((task) => ({ action: 'update', task })),
+    });
     let changes: Extract<ManagerMessage, { type: 'assignments' }>['changes'] = [];
     try {
       for await (const ev of events) {

@@ -43,7 +43,11 @@ export class StatusWriter {
   }
 }
 
-function applyStatus(tx: Parameters<Parameters<MemoryStore['update']>[0]>[0], nodeId: string, u: TaskStatusUpdate): void {
+function applyStatus(
+  tx: Parameters<Parameters<MemoryStore['update']>[0]>[0],
+  nodeId: string,
+  u: TaskStatusUpdate,
+): void {
   const t = tx.get('task', u.taskId);
   if (!t || t.nodeId !== nodeId) return;
   if (taskStateRank(u.status.state) <= taskStateRank(t.status.state)) return;

@@ -8,6 +8,12 @@ import type { TaskState } from '@swarmlet/api-types';
  * - `delete`: remove a task object (reaper only).
  */
 export type OrchestratorAction =
-  | { type: 'create'; slot: number; desiredState: 'running' | 'ready'; startAt: number; restart: boolean }
+  | {
+      type: 'create';
+      slot: number;
+      desiredState: 'running' | 'ready';
+      startAt: number;
+      restart: boolean;
+    }
   | { type: 'set-desired'; taskId: string; desiredState: TaskState; message: string }
   | { type: 'delete'; taskId: string };

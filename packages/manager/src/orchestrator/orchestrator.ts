@@ -1,4 +1,10 @@
-import { taskStateRank, type Node, type Service, type Task, type TaskState } from '@swarmlet/api-types';
+import {
+  taskStateRank,
+  type Node,
+  type Service,
+  type Task,
+  type TaskState,
+} from '@swarmlet/api-types';
 import type { Batch, MemoryStore, ReadTx } from '@swarmlet/store';
 import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
@@ -30,11 +36,17 @@ export class Orchestrator {
       store: opts.store,
       log: opts.log,
       kinds: ['service', 'task', 'node'],
-      initialKeys: (tx) => [...new Set([...tx.find('service').map((s) => s.id), ...tx.find('task').map((t) => t.serviceId)])],
+      initialKeys: (tx) => [
+        ...new Set([
+          ...tx.find('service').map((s) => s.id),
+          ...tx.find('task').map((t) => t.serviceId),
+        ]),
+      ],
       keysOf: (ev) => {
         if (ev.kind === 'service') return [ev.object.id];
         if (ev.kind === 'task') return [ev.object.serviceId];
-        if (ev.kind === 'node') return ev.old?.status.state !== ev.object.status.state || ev.op !== 'update' ? '*' : [];
+        if (ev.kind === 'node')
+          return ev.old?.status.state !== ev.object.status.state || ev.op !== 'update' ? '*' : [];
         return [];
       },
       reconcile: (keys) => this.reconcile(keys),
@@ -82,9 +94,14 @@ export class Orchestrator {
     return { service, actions: [...actions, ...release], wakeAt };
   }
 
-  private recordRestarts(service: Service | undefined, actions: OrchestratorAction[], now: number): void {
+  private recordRestarts(
+    service: Service | undefined,
+    actions: OrchestratorAction[],
+    now: number,
+  ): void {
     if (!service) return;
-    for (const a of actions) if (a.type === 'create' && a.restart) this.history.record(service.id, a.slot, now);
+    for (const a of actions)
+      if (a.type === 'create' && a.restart) this.history.record(service.id, a.slot, now);
   }
 }
 
@@ -95,20 +112,36 @@ interface Plan {
 }
 
 /** Tasks held in `ready` by a restart delay move to `running` once the delay has passed. */
-export function releaseHeldTasks(service: Service, tasks: readonly Task[], now: number): { release: OrchestratorAction[]; wakeAt: number } {
+export function releaseHeldTasks(
+  service: Service,
+  tasks: readonly Task[],
+  now: number,
+): { release: OrchestratorAction[]; wakeAt: number } {
   const release: OrchestratorAction[] = [];
   let wakeAt = Infinity;
   for (const t of tasks) {
     if (t.desiredState !== 'ready') continue;
-    const due = Date.parse(t.meta.createdAt) + service.spec.task.restartPolicy.delayMs;
-    if (due <= now) release.push({ type: 'set-desired', taskId: t.id, desiredState: 'running', message: 'restart delay elapsed' });
+    // The task's own policy: a later spec change must not shorten or stretch a pending delay.
+    const due = Date.parse(t.meta.createdAt) + t.spec.restartPolicy.delayMs;
+    if (due <= now)
+      release.push({
+        type: 'set-desired',
+        taskId: t.id,
+        desiredState: 'running',
+        message: 'restart delay elapsed',
+      });
     else wakeAt = Math.min(wakeAt, due);
   }
   return { release, wakeAt };
 }
 
 /** Turns actions into store writes; each action is its own sub-transaction of one batch. */
-export function applyActions(b: Batch, service: Service | undefined, actions: OrchestratorAction[], now: number): void {
+export function applyActions(
+  b: Batch,
+  service: Service | undefined,
+  actions: OrchestratorAction[],
+  now: number,
+): void {
   for (const a of actions) {
     if (a.type === 'create' && service) {
       b.update((tx) => void tx.create('task', newTask(service, a.slot, a.desiredState, now)));
@@ -126,7 +159,12 @@ export function applyActions(b: Batch, service: Service | undefined, actions: Or
   }
 }
 
-function newTask(service: Service, slot: number, desiredState: TaskState, now: number): Omit<Task, 'id' | 'meta'> {
+function newTask(
+  service: Service,
+  slot: number,
+  desiredState: TaskState,
+  now: number,
+): Omit<Task, 'id' | 'meta'> {
   return {
     serviceId: service.id,
     serviceName: service.spec.name,
@@ -135,6 +173,12 @@ function newTask(service: Service, slot: number, desiredState: TaskState, now: n
     spec: service.spec.task,
     specVersion: service.meta.version,
     desiredState,
-    status: { state: 'new', timestamp: new Date(now).toISOString(), message: 'created', err: '', containerId: '' },
+    status: {
+      state: 'new',
+      timestamp: new Date(now).toISOString(),
+      message: 'created',
+      err: '',
+      containerId: '',
+    },
   };
 }

@@ -13,7 +13,11 @@ export function tasksToReap(tasks: readonly Task[], historyLimit: number): strin
   const bySlot = new Map<number, Task[]>();
   for (const t of tasks) {
     if (t.desiredState === 'remove') {
-      if (isTerminalState(t.status.state) || taskStateRank(t.status.state) < taskStateRank('assigned')) out.push(t.id);
+      if (
+        isTerminalState(t.status.state) ||
+        taskStateRank(t.status.state) < taskStateRank('assigned')
+      )
+        out.push(t.id);
       continue;
     }
     const list = bySlot.get(t.slot) ?? [];

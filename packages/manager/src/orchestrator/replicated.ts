@@ -1,4 +1,11 @@
-import { isActiveState, isTerminalState, taskStateRank, type Node, type Service, type Task } from '@swarmlet/api-types';
+import {
+  isActiveState,
+  isTerminalState,
+  taskStateRank,
+  type Node,
+  type Service,
+  type Task,
+} from '@swarmlet/api-types';
 import type { OrchestratorAction } from './actions.js';
 import { shouldRestart } from './restart.js';
 
@@ -42,11 +49,22 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
     if (runnable.some((t) => !hasEnded(t, input.nodes))) live.add(slot);
     for (const t of runnable) {
       if (!hasEnded(t, input.nodes)) continue;
-      actions.push({ type: 'set-desired', taskId: t.id, desiredState: 'shutdown', message: endedMessage(t, input.nodes) });
+      actions.push({
+        type: 'set-desired',
+        taskId: t.id,
+        desiredState: 'shutdown',
+        message: endedMessage(t, input.nodes),
+      });
       if (live.has(slot)) continue;
       if (shouldRestart(policy, t, input.restartHistory(slot), now)) {
         const delayed = policy.delayMs > 0;
-        actions.push({ type: 'create', slot, desiredState: delayed ? 'ready' : 'running', startAt: now + policy.delayMs, restart: true });
+        actions.push({
+          type: 'create',
+          slot,
+          desiredState: delayed ? 'ready' : 'running',
+          startAt: now + policy.delayMs,
+          restart: true,
+        });
         live.add(slot);
       } else if (t.specVersion === service.meta.version) {
         finished.add(slot);
@@ -72,7 +90,12 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
     for (const slot of removed) {
       for (const t of slots.get(slot) ?? []) {
         if (taskStateRank(t.desiredState) < taskStateRank('remove')) {
-          actions.push({ type: 'set-desired', taskId: t.id, desiredState: 'remove', message: 'service scaled down' });
+          actions.push({
+            type: 'set-desired',
+            taskId: t.id,
+            desiredState: 'remove',
+            message: 'service scaled down',
+          });
         }
       }
     }
@@ -84,7 +107,12 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
 export function reconcileDeleted(tasks: readonly Task[]): OrchestratorAction[] {
   return tasks
     .filter((t) => taskStateRank(t.desiredState) < taskStateRank('remove'))
-    .map((t) => ({ type: 'set-desired', taskId: t.id, desiredState: 'remove', message: 'service removed' }));
+    .map((t) => ({
+      type: 'set-desired',
+      taskId: t.id,
+      desiredState: 'remove',
+      message: 'service removed',
+    }));
 }
 
 function hasEnded(t: Task, nodes: ReadonlyMap<string, Node>): boolean {
@@ -100,13 +128,26 @@ function endedMessage(t: Task, nodes: ReadonlyMap<string, Node>): string {
 }
 
 function isFinishedSlot(tasks: readonly Task[], service: Service): boolean {
-  const newest = tasks.reduce<Task | undefined>((a, t) => (!a || t.meta.version > a.meta.version ? t : a), undefined);
-  return newest !== undefined && newest.desiredState === 'shutdown' && newest.specVersion === service.meta.version;
+  const newest = tasks.reduce<Task | undefined>(
+    (a, t) => (!a || t.meta.version > a.meta.version ? t : a),
+    undefined,
+  );
+  return (
+    newest !== undefined &&
+    newest.desiredState === 'shutdown' &&
+    newest.specVersion === service.meta.version
+  );
 }
 
-function slotsToRemove(occupied: number[], n: number, slots: Map<number, Task[]>, finished: Set<number>): number[] {
+function slotsToRemove(
+  occupied: number[],
+  n: number,
+  slots: Map<number, Task[]>,
+  finished: Set<number>,
+): number[] {
   const running = (slot: number): boolean =>
-    !finished.has(slot) && (slots.get(slot) ?? []).some((t) => isRunnable(t) && t.status.state === 'running');
+    !finished.has(slot) &&
+    (slots.get(slot) ?? []).some((t) => isRunnable(t) && t.status.state === 'running');
   const nodeLoad = new Map<string, number>();
   const nodeOf = (slot: number): string => (slots.get(slot) ?? []).find(isRunnable)?.nodeId ?? '';
   for (const slot of occupied) nodeLoad.set(nodeOf(slot), (nodeLoad.get(nodeOf(slot)) ?? 0) + 1);
@@ -139,7 +180,8 @@ function dedupe(actions: OrchestratorAction[]): OrchestratorAction[] {
       continue;
     }
     const prev = best.get(a.taskId);
-    if (!prev || taskStateRank(a.desiredState) > taskStateRank(prev.desiredState)) best.set(a.taskId, a);
+    if (!prev || taskStateRank(a.desiredState) > taskStateRank(prev.desiredState))
+      best.set(a.taskId, a);
   }
   return [...best.values(), ...out];
 }

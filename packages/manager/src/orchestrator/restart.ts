@@ -4,7 +4,12 @@ import type { RestartPolicy, Task } from '@swarmlet/api-types';
  * Decides whether an ended task gets a replacement (swarmkit's restart supervisor).
  * `history` holds the times (ms) of earlier restarts of the same slot.
  */
-export function shouldRestart(policy: RestartPolicy, ended: Task, history: readonly number[], now: number): boolean {
+export function shouldRestart(
+  policy: RestartPolicy,
+  ended: Task,
+  history: readonly number[],
+  now: number,
+): boolean {
   if (policy.condition === 'none') return false;
   if (policy.condition === 'on-failure' && ended.status.state === 'complete') return false;
   if (policy.maxAttempts === 0) return true;
@@ -27,6 +32,7 @@ export class RestartHistory {
   }
 
   forgetService(serviceId: string): void {
-    for (const key of this.bySlot.keys()) if (key.startsWith(`${serviceId}/`)) this.bySlot.delete(key);
+    for (const key of this.bySlot.keys())
+      if (key.startsWith(`${serviceId}/`)) this.bySlot.delete(key);
   }
 }

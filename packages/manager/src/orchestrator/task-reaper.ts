@@ -35,7 +35,8 @@ export class TaskReaper {
 
   private async reap(serviceIds: ReadonlySet<string>): Promise<undefined> {
     const ids = this.opts.store.view((tx) => {
-      const limit = tx.find('cluster')[0]?.spec.orchestration.taskHistoryRetentionLimit ?? DEFAULT_HISTORY;
+      const limit =
+        tx.find('cluster')[0]?.spec.orchestration.taskHistoryRetentionLimit ?? DEFAULT_HISTORY;
       return [...serviceIds].flatMap((id) => tasksToReap(tx.tasksOfService(id), limit));
     });
     if (ids.length === 0) return undefined;

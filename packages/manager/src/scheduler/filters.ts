@@ -40,12 +40,15 @@ export const availabilityFilter: Filter = {
 
 export const resourceFilter: Filter = {
   name: 'resources',
-  appliesTo: (task) => task.spec.resources.reservations.nanoCpus > 0 || task.spec.resources.reservations.memoryBytes > 0,
+  appliesTo: (task) =>
+    task.spec.resources.reservations.nanoCpus > 0 ||
+    task.spec.resources.reservations.memoryBytes > 0,
   accepts: (info, task) => {
     const want = task.spec.resources.reservations;
     const have = info.node.description.resources;
     return (
-      info.reserved.nanoCpus + want.nanoCpus <= have.nanoCpus && info.reserved.memoryBytes + want.memoryBytes <= have.memoryBytes
+      info.reserved.nanoCpus + want.nanoCpus <= have.nanoCpus &&
+      info.reserved.memoryBytes + want.memoryBytes <= have.memoryBytes
     );
   },
   explain: (n) => `insufficient resources on ${plural(n, 'node')}`,

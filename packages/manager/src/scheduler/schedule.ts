@@ -1,7 +1,8 @@
 import type { Node, Task } from '@swarmlet/api-types';
 import { DEFAULT_FILTERS, type Filter, type NodeInfo } from './filters.js';
 
-export type Decision = { taskId: string; nodeId: string } | { taskId: string; nodeId: ''; message: string };
+export type Decision =
+  { taskId: string; nodeId: string } | { taskId: string; nodeId: ''; message: string };
 
 /**
  * Places pending tasks on nodes, pure (swarmkit's scheduler.go + pipeline.go). Each task runs
@@ -17,7 +18,9 @@ export function scheduleTasks(
   filters: readonly Filter[] = DEFAULT_FILTERS,
 ): Decision[] {
   const infos = buildNodeInfos(nodes, active);
-  const ordered = [...pending].sort((a, b) => a.serviceId.localeCompare(b.serviceId) || a.slot - b.slot);
+  const ordered = [...pending].sort(
+    (a, b) => a.serviceId.localeCompare(b.serviceId) || a.slot - b.slot,
+  );
   return ordered.map((task) => decide(task, infos, filters));
 }
 
@@ -34,7 +37,9 @@ function decide(task: Task, infos: NodeInfo[], filters: readonly Filter[]): Deci
   }
   if (!best) {
     // Phrases follow the pipeline order, not the order in which nodes happened to fail.
-    const ordered = new Map(filters.filter((f) => rejected.has(f)).map((f) => [f, rejected.get(f)!] as const));
+    const ordered = new Map(
+      filters.filter((f) => rejected.has(f)).map((f) => [f, rejected.get(f)!] as const),
+    );
     return { taskId: task.id, nodeId: '', message: noSuitableNode(infos.length, ordered) };
   }
   addTask(best, task);
@@ -58,7 +63,12 @@ export function noSuitableNode(total: number, rejected: Map<Filter, number>): st
 function buildNodeInfos(nodes: readonly Node[], active: readonly Task[]): NodeInfo[] {
   const byId = new Map<string, NodeInfo>();
   for (const node of nodes) {
-    byId.set(node.id, { node, tasks: 0, byService: new Map(), reserved: { nanoCpus: 0, memoryBytes: 0 } });
+    byId.set(node.id, {
+      node,
+      tasks: 0,
+      byService: new Map(),
+      reserved: { nanoCpus: 0, memoryBytes: 0 },
+    });
   }
   for (const t of active) {
     const info = byId.get(t.nodeId);

@@ -6,12 +6,20 @@ import { scheduleTasks } from './schedule.js';
 
 /** A pending task that still wants to run. */
 export function isSchedulable(t: Task): boolean {
-  return t.status.state === 'pending' && !t.nodeId && taskStateRank(t.desiredState) <= taskStateRank('running');
+  return (
+    t.status.state === 'pending' &&
+    !t.nodeId &&
+    taskStateRank(t.desiredState) <= taskStateRank('running')
+  );
 }
 
 /** A task that holds resources on its node. */
 function holdsNode(t: Task): boolean {
-  return t.nodeId !== '' && isActiveState(t.status.state) && taskStateRank(t.desiredState) <= taskStateRank('running');
+  return (
+    t.nodeId !== '' &&
+    isActiveState(t.status.state) &&
+    taskStateRank(t.desiredState) <= taskStateRank('running')
+  );
 }
 
 /**
@@ -56,7 +64,12 @@ export class Scheduler {
           const t = tx.get('task', d.taskId);
           if (!t || !isSchedulable(t)) return;
           if (d.nodeId) {
-            const status = { ...t.status, state: 'assigned' as const, timestamp, message: 'scheduler assigned task to node' };
+            const status = {
+              ...t.status,
+              state: 'assigned' as const,
+              timestamp,
+              message: 'scheduler assigned task to node',
+            };
             tx.update('task', { ...t, nodeId: d.nodeId, status });
           } else if ('message' in d && t.status.message !== d.message) {
             tx.update('task', { ...t, status: { ...t.status, message: d.message } });
@@ -74,5 +87,7 @@ function relevant(ev: ObjectEvent): boolean {
   const t = ev.object;
   if (isSchedulable(t)) return true;
   // A task leaving a node frees room for pending tasks.
-  return ev.op === 'delete' || isTerminalState(t.status.state) || t.desiredState !== ev.old?.desiredState;
+  return (
+    ev.op === 'delete' || isTerminalState(t.status.state) || t.desiredState !== ev.old?.desiredState
+  );
 }
