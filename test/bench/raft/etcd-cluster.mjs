@@ -1,6 +1,7 @@
 // Three etcd 3.4 members on loopback for the Raft benchmark. Only the PIDs started here are ever signalled.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 import { freePort } from '../../../packages/raft/dist/node/kv-example/process-cluster.js';
 
@@ -58,7 +59,11 @@ export class EtcdCluster {
   }
 
   client(id) {
-    this.clients[id] ??= new Etcd3({ hosts: this.clientUrls[id] });
+    // No retries or circuit breaker: failover timing must see the cluster, not client back-off.
+    this.clients[id] ??= new Etcd3({
+      hosts: this.clientUrls[id],
+      faultHandling: { host: () => noop, global: noop },
+    });
     return this.clients[id];
   }
 

@@ -2,6 +2,7 @@
 // against either the swarmlet KV example or etcd, for a fixed time. Prints one JSON line.
 import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
+import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 import { KvClient } from '../../../packages/raft/dist/node/kv-example/kv-client.js';
 
@@ -12,7 +13,7 @@ const value = Buffer.alloc(valueSize, 0x61);
 let put;
 let close;
 if (system === 'etcd') {
-  const client = new Etcd3({ hosts: endpoints });
+  const client = new Etcd3({ hosts: endpoints, faultHandling: { host: () => noop, global: noop } });
   put = (k) => client.put(k).value(value).exec();
   close = () => client.close();
 } else {
