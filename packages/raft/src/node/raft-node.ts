@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { decodeConfChange } from '../core/confchange.js';
 import { RaftCore } from '../core/raft-core.js';
 import { makeMessage } from '../core/util.js';
 import type {
@@ -12,13 +11,14 @@ import type {
   SoftState,
 } from '../types.js';
 import { NO_NODE } from '../types.js';
-import { unwrap, wrap } from './envelope.js';
+import { Applier } from './applier.js';
+import { wrap } from './envelope.js';
 import { LeadershipLostError, NodeErrorCode, NotLeaderError, RaftNodeError } from './errors.js';
 import { type RaftNodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './options.js';
 import { planReady } from './ready-plan.js';
-import { decodeNodeSnapshot, encodeNodeSnapshot } from './snapshot-data.js';
+import { decodeNodeSnapshot } from './snapshot-data.js';
 import { ReadTracker } from './reads.js';
-import { deferred, type Waiter, WaiterMap } from './waiters.js';
+import { deferred, type Waiter } from './waiters.js';
 
 interface QueuedProposal<R> {
   data: Uint8Array;
@@ -33,7 +33,6 @@ interface QueuedConfChange {
 }
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 /**
  * The Raft driver (swarmkit's `Node.Run`): owns a `RaftCore` and performs its
@@ -52,16 +51,13 @@ export class RaftNode<R = unknown> {
   private core: RaftCore | undefined;
   private readonly tag = randomBytes(6).toString('base64');
   private seq = 0;
-  private applied = 0;
   private soft: SoftState = { lead: NO_NODE, role: 'follower' };
-  private readonly addrs = new Map<string, string>();
+  private readonly ap: Applier<R>;
   private ticks = 0;
   private inbox: Message[] = [];
   private unreachable = new Set<string>();
   private proposals: QueuedProposal<R>[] = [];
   private confChanges: QueuedConfChange[] = [];
-  private readonly pending = new WaiterMap<R>();
-  private readonly pendingConf = new WaiterMap<ConfState>();
   private readonly reads: ReadTracker;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -77,7 +73,8 @@ export class RaftNode<R = unknown> {
   constructor(options: RaftNodeOptions<R>) {
     this.o = resolveNodeOptions(options);
     this.reads = new ReadTracker(this.tag, this.o.readTimeoutMs);
-    for (const [id, addr] of Object.entries(options.peers)) this.addrs.set(id, addr);
+    const addrs = new Map(Object.entries(options.peers));
+    this.ap = new Applier(options.id, this.tag, options.stateMachine, options.transport, addrs);
   }
 
   /**
@@ -89,12 +86,12 @@ export class RaftNode<R = unknown> {
     const { storage, stateMachine: sm, transport } = this.o;
     const snap = storage.snapshot();
     const book = decodeNodeSnapshot(snap.data);
-    for (const [id, addr] of book.addrs) if (!this.addrs.has(id)) this.addrs.set(id, addr);
+    for (const [id, addr] of book.addrs) if (!this.ap.addrs.has(id)) this.ap.addrs.set(id, addr);
     const smApplied = sm.appliedIndex?.() ?? 0;
     if (smApplied < snap.meta.index) {
       if (snap.meta.index > 0) sm.restore(book.state);
-      this.applied = snap.meta.index;
-    } else this.applied = smApplied;
+      this.ap.applied = snap.meta.index;
+    } else this.ap.applied = smApplied;
     // Core `applied` stays at the snapshot so committed conf changes are replayed into it.
     this.core = new RaftCore(
       {
@@ -107,7 +104,7 @@ export class RaftNode<R = unknown> {
       },
       storage,
     );
-    for (const [id, addr] of this.addrs) if (id !== this.o.id) transport.addPeer(id, addr);
+    for (const [id, addr] of this.ap.addrs) if (id !== this.o.id) transport.addPeer(id, addr);
     transport.onMessage((m) => this.push(() => this.inbox.push(m)));
     transport.onUnreachable((id) => this.push(() => this.unreachable.add(id)));
     await transport.start();
@@ -140,7 +137,7 @@ export class RaftNode<R = unknown> {
 
   /** Index of the last entry applied to the state machine. */
   get appliedIndex(): number {
-    return this.applied;
+    return this.ap.applied;
   }
 
   /** Current membership as the core sees it. */
@@ -257,7 +254,7 @@ export class RaftNode<R = unknown> {
     }
     const entries: Entry[] = batch.map((p) => {
       const seq = ++this.seq;
-      this.pending.add(seq, p.waiter);
+      this.ap.pending.add(seq, p.waiter);
       return { term: 0, index: 0, type: 'normal', data: wrap(this.tag, seq, p.data) };
     });
     // One MsgProp for the whole batch: one append, one broadcast, one fsync.
@@ -279,7 +276,7 @@ export class RaftNode<R = unknown> {
         context: wrap(this.tag, seq, enc.encode(c.addr)),
       };
       const res = core.proposeConfChange(cc);
-      if (res.ok) this.pendingConf.add(seq, c.waiter);
+      if (res.ok) this.ap.pendingConf.add(seq, c.waiter);
       else
         c.waiter.reject(
           new RaftNodeError(NodeErrorCode.Dropped, `conf change dropped: ${res.reason}`),
@@ -294,15 +291,16 @@ export class RaftNode<R = unknown> {
     const persisted = this.persist(rd);
     try {
       // Entries committed in earlier Readys are on disk already: apply them while the fsync runs.
-      for (const e of plan.applyFirst) this.applyEntry(core, e);
+      for (const e of plan.applyFirst) this.ap.apply(core, e);
     } finally {
       await persisted;
     }
     transport.send(plan.late);
-    if (rd.snapshot !== undefined) this.restoreSnapshot(rd.snapshot.data, rd.snapshot.meta.index);
-    for (const e of plan.applyAfter) this.applyEntry(core, e);
+    if (rd.snapshot !== undefined)
+      this.ap.restoreSnapshot(rd.snapshot.data, rd.snapshot.meta.index);
+    for (const e of plan.applyAfter) this.ap.apply(core, e);
     this.reads.onReadStates(rd.readStates);
-    this.reads.serve(this.applied);
+    this.reads.serve(this.ap.applied);
     if (rd.softState !== undefined) this.onSoftState(rd.softState);
     core.advance();
     await this.maybeSnapshot(core);
@@ -318,65 +316,29 @@ export class RaftNode<R = unknown> {
     } else if (rd.hardState !== undefined) this.lazyHardState = rd.hardState;
   }
 
-  private restoreSnapshot(data: Uint8Array, index: number): void {
-    const book = decodeNodeSnapshot(data);
-    for (const [id, addr] of book.addrs) this.learnPeer(id, addr);
-    this.o.stateMachine.restore(book.state);
-    this.applied = index;
-  }
-
-  private applyEntry(core: RaftCore, e: Entry): void {
-    if (e.type === 'conf-change') {
-      this.applyConfChange(core, e);
-    } else if (e.index > this.applied && e.data.byteLength > 0) {
-      const env = unwrap(e.data);
-      const result = this.o.stateMachine.apply({ ...e, data: env.payload });
-      if (env.tag === this.tag) this.pending.resolve(env.seq, result);
-    }
-    if (e.index > this.applied) this.applied = e.index;
-  }
-
-  private applyConfChange(core: RaftCore, e: Entry): void {
-    const cc = decodeConfChange(e.data);
-    const cs = core.applyConfChange(cc);
-    const env = cc.context === undefined ? undefined : unwrap(cc.context);
-    if (cc.type === 'remove-node') {
-      this.addrs.delete(cc.nodeId);
-      if (cc.nodeId !== this.o.id) this.o.transport.removePeer(cc.nodeId);
-    } else if (env !== undefined && env.payload.byteLength > 0) {
-      this.learnPeer(cc.nodeId, dec.decode(env.payload));
-    }
-    if (env !== undefined && env.tag === this.tag) this.pendingConf.resolve(env.seq, cs);
-  }
-
-  private learnPeer(id: string, addr: string): void {
-    this.addrs.set(id, addr);
-    if (id !== this.o.id) this.o.transport.addPeer(id, addr);
-  }
-
   private onSoftState(ss: SoftState): void {
     const wasLeader = this.soft.role === 'leader';
     this.soft = ss;
     if (wasLeader && ss.role !== 'leader') {
       const err = new LeadershipLostError();
-      this.pending.rejectAll(err);
-      this.pendingConf.rejectAll(err);
+      this.ap.pending.rejectAll(err);
+      this.ap.pendingConf.rejectAll(err);
       this.reads.rejectAll(err);
     }
   }
 
   private async maybeSnapshot(core: RaftCore): Promise<void> {
-    const { storage, stateMachine } = this.o;
-    if (this.applied - storage.snapshot().meta.index < this.o.snapshotEvery) return;
-    const data = encodeNodeSnapshot({ addrs: this.addrs, state: stateMachine.snapshot() });
-    await storage.createSnapshot(this.applied, core.status().confState, data);
-    const compactTo = this.applied - this.o.catchUpEntries;
+    const { storage } = this.o;
+    if (this.ap.applied - storage.snapshot().meta.index < this.o.snapshotEvery) return;
+    const applied = this.ap.applied;
+    await storage.createSnapshot(applied, core.status().confState, this.ap.snapshotData());
+    const compactTo = applied - this.o.catchUpEntries;
     if (compactTo >= storage.firstIndex()) await storage.compact(compactTo);
   }
 
   private failAll(err: unknown): void {
-    this.pending.rejectAll(err);
-    this.pendingConf.rejectAll(err);
+    this.ap.pending.rejectAll(err);
+    this.ap.pendingConf.rejectAll(err);
     this.reads.rejectAll(err);
     const props = this.proposals;
     const confs = this.confChanges;
