@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import type { Cluster } from './cluster.js';
 import type { Info, InitRequest } from './info.js';
 import type { Node } from './node.js';
-import { ServiceSchema, type ServiceSpecInput } from './service.js';
+import { ServiceSchema, ServiceSpecInputSchema, type ServiceSpecInput } from './service.js';
 import type { Task } from './task.js';
 import { TaskStateSchema } from './common.js';
 
@@ -33,7 +33,7 @@ export type TaskFilter = Static<typeof TaskFilterSchema>;
 export const ServiceUpdateRequestSchema = Type.Object({
   /** Version the client read; the update fails with CONFLICT if the service changed since. */
   version: Type.Optional(Type.Integer({ minimum: 0 })),
-  spec: Type.Any(),
+  spec: ServiceSpecInputSchema,
 });
 export interface ServiceUpdateRequest {
   version?: number;

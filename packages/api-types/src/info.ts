@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { ERROR_CODES } from './errors.js';
 
 export const InfoSchema = Type.Object({
   version: Type.String(),
@@ -24,7 +25,7 @@ export const InitRequestSchema = Type.Object({
 export type InitRequest = Static<typeof InitRequestSchema>;
 
 export const ErrorBodySchema = Type.Object({
-  code: Type.String(),
+  code: Type.Enum(ERROR_CODES),
   message: Type.String(),
   details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });

@@ -68,7 +68,7 @@ export const ServiceSpecInputSchema = Type.Object({
   name: Type.String(),
   labels: Type.Optional(LabelsSchema),
   mode: Type.Optional(Type.Enum(SERVICE_MODES)),
-  replicas: Type.Optional(Type.Integer()),
+  replicas: Type.Optional(Type.Integer({ minimum: 0 })),
   task: Type.Object({
     container: Type.Object({
       image: Type.String(),
@@ -78,7 +78,7 @@ export const ServiceSpecInputSchema = Type.Object({
       labels: Type.Optional(LabelsSchema),
       workdir: Type.Optional(Type.String()),
       user: Type.Optional(Type.String()),
-      stopGracePeriodMs: Type.Optional(Type.Integer()),
+      stopGracePeriodMs: Type.Optional(Type.Integer({ minimum: 0 })),
     }),
     resources: Type.Optional(
       Type.Object({

@@ -249,3 +249,27 @@ describe('control plane on fake executors', () => {
     expect(t.status.err).toBe('pull access denied for nope');
   });
 });
+
+describe('service update on fake executors', () => {
+  it('replaces every task with the new spec, one slot at a time, never dropping below replicas', async () => {
+    cluster = await TestCluster.start(2);
+    const svc = await cluster.control.createService(spec('web', 4));
+    await waitFor('4', () => cluster!.running(svc.id).length === 4);
+    const before = new Set(cluster.running(svc.id).map((t) => t.id));
+    let minRunning = Infinity;
+    const probe = setInterval(() => (minRunning = Math.min(minRunning, cluster!.running(svc.id).length)), 1);
+    const current = await cluster.control.getService('web');
+    await cluster.control.updateService('web', {
+      version: current.meta.version,
+      spec: { ...current.spec, task: { ...current.spec.task, container: { ...current.spec.task.container, image: 'busybox:2' } } },
+    });
+    await waitFor('updated', () => {
+      const run = cluster!.running(svc.id);
+      return run.length === 4 && run.every((t) => t.spec.container.image === 'busybox:2') && cluster!.containers().length === 4;
+    });
+    clearInterval(probe);
+    expect(minRunning).toBeGreaterThanOrEqual(4);
+    expect(cluster.running(svc.id).some((t) => before.has(t.id))).toBe(false);
+    expect(new Set(cluster.running(svc.id).map((t) => t.slot))).toEqual(new Set([1, 2, 3, 4]));
+  });
+});

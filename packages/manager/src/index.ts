@@ -17,3 +17,4 @@ export * from './scheduler/scheduler.js';
 export * from './dispatcher/assignments.js';
 export * from './dispatcher/dispatcher.js';
 export * from './testing.js';
+export * from './orchestrator/update.js';

@@ -1,4 +1,5 @@
-import type { Task, TaskState } from '@swarmlet/api-types';
+import { isDeepStrictEqual } from 'node:util';
+import type { Task, TaskSpec, TaskState } from '@swarmlet/api-types';
 
 /** What one replica slot shows: the state of its current task and the last error seen. */
 export interface SlotProgress {
@@ -24,9 +25,9 @@ function newestFirst(a: Task, b: Task): number {
   return b.meta.createdAt.localeCompare(a.meta.createdAt) || b.meta.version - a.meta.version;
 }
 
-function slotProgress(slot: number, tasks: readonly Task[]): SlotProgress {
+function slotProgress(slot: number, tasks: readonly Task[], isCurrent: (t: Task) => boolean): SlotProgress {
   const inSlot = tasks.filter((t) => t.slot === slot).sort(newestFirst);
-  const current = inSlot.find((t) => t.desiredState === 'running') ?? inSlot[0];
+  const current = inSlot.find(isCurrent) ?? inSlot.find((t) => t.desiredState === 'running') ?? inSlot[0];
   if (!current) return { slot, state: undefined, err: '' };
   const running = current.status.state === 'running';
   // Failed attempts of the same spec explain a slot that is not running yet; those of an older
@@ -38,14 +39,18 @@ function slotProgress(slot: number, tasks: readonly Task[]): SlotProgress {
 
 /**
  * Convergence of a replicated service, as `docker service create` waits for it: every slot
- * 1..replicas has a task desired and observed `running`, and no other task still runs (tasks
- * of removed slots or old specs must have stopped). Pure: the caller polls and re-evaluates.
+ * 1..replicas has a task desired and observed `running` (running `spec`, when given, so an
+ * update converges only once every task is replaced), and no other task still runs (tasks of
+ * removed slots or old specs must have stopped). Pure: the caller polls and re-evaluates.
  */
-export function computeProgress(replicas: number, tasks: readonly Task[]): Progress {
-  const slots: SlotProgress[] = [];
-  for (let slot = 1; slot <= replicas; slot++) slots.push(slotProgress(slot, tasks));
+export function computeProgress(replicas: number, tasks: readonly Task[], spec?: TaskSpec): Progress {
   const isCurrent = (t: Task): boolean =>
-    t.desiredState === 'running' && t.slot >= 1 && t.slot <= replicas;
+    t.desiredState === 'running' &&
+    t.slot >= 1 &&
+    t.slot <= replicas &&
+    (spec === undefined || isDeepStrictEqual(t.spec, spec));
+  const slots: SlotProgress[] = [];
+  for (let slot = 1; slot <= replicas; slot++) slots.push(slotProgress(slot, tasks, isCurrent));
   const running = tasks.filter((t) => isCurrent(t) && t.status.state === 'running');
   const runningSlots = new Set(running.map((t) => t.slot)).size;
   const extraRunning = tasks.filter((t) => !isCurrent(t) && t.status.state === 'running').length;

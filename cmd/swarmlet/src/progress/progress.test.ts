@@ -85,3 +85,18 @@ describe('rendering', () => {
     expect(changedLines(['x', 'y'], ['x', 'z'])).toEqual(['z']);
   });
 });
+
+describe('computeProgress with the current task spec (service update)', () => {
+  it('is not converged while a slot still runs a task of an older spec', () => {
+    const a = task('a', 1, 'running');
+    const oldSpec = a.spec;
+    const newSpec = { ...oldSpec, container: { ...oldSpec.container, image: 'img:2' } };
+    expect(computeProgress(1, [a], oldSpec).converged).toBe(true);
+    const p = computeProgress(1, [a], newSpec);
+    expect(p.converged).toBe(false);
+    expect(p.extraRunning).toBe(1);
+    const b = { ...task('b', 1, 'running'), spec: newSpec };
+    const aStopped = { ...a, desiredState: 'shutdown' as const, status: { ...a.status, state: 'shutdown' as const } };
+    expect(computeProgress(1, [aStopped, b], newSpec).converged).toBe(true);
+  });
+});

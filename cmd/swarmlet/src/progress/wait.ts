@@ -53,7 +53,7 @@ class Display {
 async function poll(opts: WaitOptions): Promise<Progress> {
   const service = await opts.control.getService(opts.serviceId);
   const tasks = await opts.control.listTasks({ service: opts.serviceId });
-  return computeProgress(service.spec.replicas, tasks);
+  return computeProgress(service.spec.replicas, tasks, service.spec.task);
 }
 
 function timeoutMessage(opts: WaitOptions, p: Progress): string {

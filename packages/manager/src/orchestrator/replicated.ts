@@ -8,6 +8,7 @@ import {
 } from '@swarmlet/api-types';
 import type { OrchestratorAction } from './actions.js';
 import { shouldRestart } from './restart.js';
+import { updateActions } from './update.js';
 
 export interface ReconcileInput {
   service: Service;
@@ -34,6 +35,7 @@ export function isRunnable(t: Task): boolean {
  *    it still counts, so restart condition `none` is not undone; a spec change refills it.
  * 3. Missing slots are created at the lowest free numbers; excess slots are removed, those
  *    without a running task first, then those on the busiest node, then the highest numbers.
+ * 4. Live tasks of an older task spec are replaced one slot at a time (`updateActions`).
  */
 export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[] {
   const { service, now } = input;
@@ -80,8 +82,9 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
     occupied.add(slot);
     actions.push({ type: 'create', slot, desiredState: 'running', startAt: now, restart: false });
   }
+  let removed = new Set<number>();
   if (occupied.size > want) {
-    const removed = new Set(slotsToRemove([...occupied], occupied.size - want, slots, finished));
+    removed = new Set(slotsToRemove([...occupied], occupied.size - want, slots, finished));
     // A removed slot gets no replacement task (it would be removed again on the next pass).
     for (let i = actions.length - 1; i >= 0; i--) {
       const a = actions[i]!;
@@ -100,6 +103,11 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
       }
     }
   }
+  // Only slots with a stored live task: a slot whose replacement is being created in this pass
+  // is already on the current spec.
+  const isLive = (t: Task): boolean => isRunnable(t) && !hasEnded(t, input.nodes);
+  const kept = [...live].filter((slot) => !removed.has(slot) && (slots.get(slot) ?? []).some(isLive));
+  actions.push(...updateActions(service, slots, kept, isLive, now));
   return dedupe(actions);
 }
 
