@@ -59,7 +59,7 @@ export function formatFailure(r: SimResult, tailLines = 120): string {
   const tail = r.trace.slice(-tailLines).join('\n');
   return [
     `seed ${r.seed} FAILED: ${r.error ?? 'unknown error'}`,
-    `replay: RAFT_SIM_SEED=${r.seed} npx vitest run --project unit packages/raft/src/sim`,
+    `replay: RAFT_SIM_SEED=${r.seed} npx vitest run --project unit packages/raft/src/sim/simulation.test.ts`,
     `last ${Math.min(tailLines, r.trace.length)} of ${r.trace.length} trace lines:`,
     tail,
   ].join('\n');

@@ -2,26 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { configForSeed } from './options.js';
 import { formatFailure, runSeed, runSeeds } from './run.js';
 
-// CI budget: RAFT_SIM_SEEDS seeds (default 2000) starting at RAFT_SIM_FIRST
-// (default 1), in chunks so progress shows and no single test runs long.
-// RAFT_SIM_SEED=n replays exactly one seed with its full trace.
+// The seed batches live in seeds-*.test.ts (two shards, one per core).
+// RAFT_SIM_SEED=n replays exactly one seed with its full trace instead.
 const single = process.env.RAFT_SIM_SEED;
-const total = Number(process.env.RAFT_SIM_SEEDS ?? 2000);
-const first = Number(process.env.RAFT_SIM_FIRST ?? 1);
-const CHUNK = 250;
-
-if (single === undefined)
-  describe('deterministic simulation: safety, liveness, linearizability', () => {
-    for (let start = first; start < first + total; start += CHUNK) {
-      const count = Math.min(CHUNK, first + total - start);
-      it(`seeds ${start}..${start + count - 1} hold every invariant`, () => {
-        const batch = runSeeds(start, count);
-        for (const f of batch.failures) console.error(formatFailure(f));
-        expect(batch.failures.map((f) => `${f.seed}: ${f.error}`)).toEqual([]);
-        expect(batch.ops).toBeGreaterThan(count * 20);
-      }, 300_000);
-    }
-  });
 
 if (single !== undefined)
   describe('replay of one seed', () => {

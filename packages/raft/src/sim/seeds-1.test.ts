@@ -1,0 +1,3 @@
+import { defineSeedSuite } from './seed-suite.js';
+
+defineSeedSuite(0, 2);
