@@ -229,4 +229,40 @@ describe('single node on the real Docker engine', () => {
     expect((await d.client.getService('keep')).meta.version).toBe(versionBefore);
     await d.cli(['service', 'rm', 'keep']);
   });
+
+  it('service update --env-add replaces every container with one carrying the new spec', async () => {
+    const c = await d.cli([
+      'service',
+      'create',
+      '--name',
+      'upd',
+      '--replicas',
+      '3',
+      '--restart-delay',
+      '100ms',
+      TEST_IMAGE,
+      'sleep',
+      '3600',
+    ]);
+    expect(c.code, c.stderr).toBe(0);
+    const before = new Set((await containers('upd')).map((x) => x.Id));
+    const u = await d.cli(['service', 'update', '--env-add', 'RELEASE=2', 'upd']);
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.stdout).toContain('verify: Service converged');
+    const after = await waitUntil(
+      async () => {
+        const list = await containers('upd');
+        return list.length === 3 && list.every((x) => !before.has(x.Id)) ? list : undefined;
+      },
+      { timeoutMs: 30_000, message: 'three new containers' },
+    );
+    for (const x of after) {
+      expect((await docker.getContainer(x.Id).inspect()).Config.Env).toContain('RELEASE=2');
+    }
+    await d.cli(['service', 'rm', 'upd']);
+    await waitUntil(async () => (await containers('upd', true)).length === 0, {
+      timeoutMs: 30_000,
+      message: 'upd removed',
+    });
+  });
 });
