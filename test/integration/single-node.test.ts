@@ -240,6 +240,8 @@ describe('single node on the real Docker engine', () => {
       '3',
       '--restart-delay',
       '100ms',
+      '--stop-grace-period',
+      '1s',
       TEST_IMAGE,
       'sleep',
       '3600',
