@@ -46,7 +46,8 @@ function runClient(cfg) {
   });
 }
 
-async function runLevel(system, endpoints, concurrency) {
+async function runLevel(system, endpoints, concurrency, batchStats) {
+  const before = await batchStats?.();
   const r = await runClient({
     system,
     endpoints,
@@ -55,8 +56,12 @@ async function runLevel(system, endpoints, concurrency) {
     warmupMs: WARMUP_MS,
     valueSize: VALUE.length,
   });
+  const after = await batchStats?.();
+  if (before && after) r.perFsync = (after.entries - before.entries) / (after.saves - before.saves);
+  const batching =
+    r.perFsync === undefined ? '' : `, ${r.perFsync.toFixed(1)} entries per leader fsync`;
   console.log(
-    `  ${system} c=${concurrency}: ${r.rate.toFixed(0)} writes/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}`,
+    `  ${system} c=${concurrency}: ${r.rate.toFixed(0)} writes/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, errors ${r.errors}${batching}`,
   );
   return r;
 }
@@ -66,8 +71,8 @@ async function throughput(targets) {
   const best = { swarmlet: [], etcd: [] };
   for (const [i, concurrency] of LEVELS.entries()) {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [system, endpoints] of targets) {
-        const r = await runLevel(system, endpoints, concurrency);
+      for (const [system, endpoints, batchStats] of targets) {
+        const r = await runLevel(system, endpoints, concurrency, batchStats);
         if (!best[system][i] || r.rate > best[system][i].rate) best[system][i] = r;
       }
     }
@@ -148,6 +153,7 @@ async function main() {
       [
         'swarmlet',
         [swarm.httpAddrs[sl], ...IDS.filter((i) => i !== sl).map((i) => swarm.httpAddrs[i])],
+        async () => (await swarm.status(sl))?.storage,
       ],
       ['etcd', [etcd.clientUrls[el]]],
     ]);
@@ -160,14 +166,14 @@ async function main() {
       eFail.push(await etcdFailover(etcd, t));
     }
     console.log(
-      '\n| concurrency | swarmlet writes/s | etcd writes/s | ratio | swarmlet p50 / p99 ms | etcd p50 / p99 ms |',
+      '\n| concurrency | swarmlet writes/s | etcd writes/s | ratio | swarmlet p50 / p99 ms | etcd p50 / p99 ms | swarmlet entries/fsync |',
     );
-    console.log('|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|');
     for (let i = 0; i < LEVELS.length; i++) {
       const s = sThroughput[i];
       const e = eThroughput[i];
       console.log(
-        `| ${LEVELS[i]} | ${s.rate.toFixed(0)} | ${e.rate.toFixed(0)} | ${(s.rate / e.rate).toFixed(2)} | ${s.p50.toFixed(2)} / ${s.p99.toFixed(2)} | ${e.p50.toFixed(2)} / ${e.p99.toFixed(2)} |`,
+        `| ${LEVELS[i]} | ${s.rate.toFixed(0)} | ${e.rate.toFixed(0)} | ${(s.rate / e.rate).toFixed(2)} | ${s.p50.toFixed(2)} / ${s.p99.toFixed(2)} | ${e.p50.toFixed(2)} / ${e.p99.toFixed(2)} | ${s.perFsync?.toFixed(1) ?? '-'} |`,
       );
     }
     const fmt = (xs) => xs.map((x) => x.toFixed(0)).join(', ');

@@ -90,7 +90,8 @@ describe('KV service on 3 real processes (file storage, loopback)', () => {
       dataDir: dir,
       tickMs: 50,
       electionTick: 10,
-      snapshotEvery: 500,
+      snapshotEvery: 200,
+      catchUpEntries: 20,
     });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
@@ -109,6 +110,8 @@ describe('KV service on 3 real processes (file storage, loopback)', () => {
 
     await cluster.start(leader);
     const state = await converged(cluster, acked, 20_000);
+    // It fell far behind the leader's compacted log: it caught up through a snapshot.
+    expect((await cluster.status(leader))?.snapshots.snapshotsInstalled).toBeGreaterThan(0);
 
     await cluster.killAll('SIGKILL');
     await cluster.startAll();

@@ -69,6 +69,8 @@ export class RaftNode<R = unknown> {
    * recoverable from a quorum); it is written with the next batch instead.
    */
   private lazyHardState: Ready['hardState'];
+  /** Diagnostics: snapshots installed from a leader and taken locally. */
+  readonly counters = { snapshotsInstalled: 0, snapshotsTaken: 0 };
 
   constructor(options: RaftNodeOptions<R>) {
     this.o = resolveNodeOptions(options);
@@ -296,8 +298,10 @@ export class RaftNode<R = unknown> {
       await persisted;
     }
     transport.send(plan.late);
-    if (rd.snapshot !== undefined)
+    if (rd.snapshot !== undefined) {
       this.ap.restoreSnapshot(rd.snapshot.data, rd.snapshot.meta.index);
+      this.counters.snapshotsInstalled++;
+    }
     for (const e of plan.applyAfter) this.ap.apply(core, e);
     this.reads.onReadStates(rd.readStates);
     this.reads.serve(this.ap.applied);
@@ -332,6 +336,7 @@ export class RaftNode<R = unknown> {
     if (this.ap.applied - storage.snapshot().meta.index < this.o.snapshotEvery) return;
     const applied = this.ap.applied;
     await storage.createSnapshot(applied, core.status().confState, this.ap.snapshotData());
+    this.counters.snapshotsTaken++;
     const compactTo = applied - this.o.catchUpEntries;
     if (compactTo >= storage.firstIndex()) await storage.compact(compactTo);
   }

@@ -46,6 +46,8 @@ function hardStateRecord(hs: HardState): Buffer {
 export class FileStorage extends MemoryBackedLog implements RaftStorage {
   private readonly queue = new SerialQueue();
   private broken: unknown;
+  /** Counters of `save`: fsynced batches and the entries they carried (batching diagnostics). */
+  readonly stats = { saves: 0, entries: 0 };
 
   private constructor(
     mem: MemoryStorage,
@@ -101,6 +103,8 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
       if (hardState !== undefined) recs.push(hardStateRecord(hardState));
       if (recs.length === 0) return;
       await this.wal.append(recs);
+      this.stats.saves++;
+      this.stats.entries += fresh.length;
       this.mem.append(fresh);
       if (hardState !== undefined) this.mem.setHardState(hardState);
       if (this.wal.full) await this.rollover();

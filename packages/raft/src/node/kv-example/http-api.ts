@@ -9,6 +9,8 @@ export interface KvApiDeps {
   sm: KvStateMachine;
   /** Peer id → `host:port` of that peer's HTTP API, for leader hints. */
   httpPeers: Record<string, string>;
+  /** Storage counters reported by `/status` (fsynced batches and entries). */
+  storageStats?: { saves: number; entries: number };
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
@@ -54,6 +56,8 @@ async function handle(
       leader: node.leader,
       isLeader: node.isLeader,
       applied: node.appliedIndex,
+      storage: deps.storageStats,
+      snapshots: node.counters,
     });
   }
   if (url.pathname === '/dump') {

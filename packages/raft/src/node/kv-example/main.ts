@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       'tick-ms': { type: 'string', default: '100' },
       'election-tick': { type: 'string', default: '10' },
       'snapshot-every': { type: 'string', default: '10000' },
+      'catch-up-entries': { type: 'string', default: '1000' },
     },
   });
   const id = values.id ?? '';
@@ -59,13 +60,14 @@ async function main(): Promise<void> {
     tickMs: Number(values['tick-ms']),
     electionTick: Number(values['election-tick']),
     snapshotEvery: Number(values['snapshot-every']),
+    catchUpEntries: Number(values['catch-up-entries']),
     onFatal: (err) => {
       console.error('raft node failed', err);
       process.exit(2);
     },
   });
   await node.start();
-  const server = createKvServer({ node, sm, httpPeers });
+  const server = createKvServer({ node, sm, httpPeers, storageStats: storage.stats });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(port(httpPeers[id], 'http'), '127.0.0.1', r));
   console.log(JSON.stringify({ ready: true, id, pid: process.pid }));

@@ -21,6 +21,10 @@ export interface KvStatus {
   leader: string;
   isLeader: boolean;
   applied: number;
+  /** Fsynced WAL batches and the entries they carried. */
+  storage?: { saves: number; entries: number };
+  /** Snapshots installed from a leader and taken locally since the process started. */
+  snapshots: { snapshotsInstalled: number; snapshotsTaken: number };
 }
 
 /** Options of `KvProcessCluster`. */
@@ -31,6 +35,7 @@ export interface KvProcessClusterOptions {
   tickMs?: number;
   electionTick?: number;
   snapshotEvery?: number;
+  catchUpEntries?: number;
   /** Path of the compiled server entry (default: `main.js` beside this module's compiled copy). */
   main?: string;
 }
@@ -87,11 +92,13 @@ export class KvProcessCluster {
       '--http',
       join(this.httpAddrs),
     ];
-    if (this.o.tickMs !== undefined) args.push('--tick-ms', String(this.o.tickMs));
-    if (this.o.electionTick !== undefined)
-      args.push('--election-tick', String(this.o.electionTick));
-    if (this.o.snapshotEvery !== undefined)
-      args.push('--snapshot-every', String(this.o.snapshotEvery));
+    const flags: [string, number | undefined][] = [
+      ['--tick-ms', this.o.tickMs],
+      ['--election-tick', this.o.electionTick],
+      ['--snapshot-every', this.o.snapshotEvery],
+      ['--catch-up-entries', this.o.catchUpEntries],
+    ];
+    for (const [flag, v] of flags) if (v !== undefined) args.push(flag, String(v));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     this.procs.set(id, child);
     return new Promise((resolve, reject) => {
