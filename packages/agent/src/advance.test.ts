@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Task, TaskState, TaskStatus } from '@swarmlet/api-types';
+import { sampleTaskSpec } from '@swarmlet/api-types/testing';
 import { advance, type StepResult } from './advance.js';
 import {
   ExecutorError,
@@ -56,24 +57,7 @@ function task(desired: TaskState = 'running', image = 'busybox'): Task {
     serviceName: 'web',
     slot: 1,
     nodeId: 'n1',
-    spec: {
-      container: {
-        image,
-        command: [],
-        args: [],
-        env: [],
-        labels: {},
-        workdir: '',
-        user: '',
-        stopGracePeriodMs: 0,
-      },
-      resources: {
-        limits: { nanoCpus: 0, memoryBytes: 0 },
-        reservations: { nanoCpus: 0, memoryBytes: 0 },
-      },
-      restartPolicy: { condition: 'any', delayMs: 0, maxAttempts: 0, windowMs: 0 },
-      forceUpdate: 0,
-    },
+    spec: sampleTaskSpec({ container: { image, stopGracePeriodMs: 0 } }),
     specVersion: 1,
     desiredState: desired,
     status: status('assigned'),

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Task, TaskState, TaskStatus } from '@swarmlet/api-types';
+import { sampleTaskSpec } from '@swarmlet/api-types/testing';
 import { ExecutorError, type TaskController } from './executor.js';
 import { FakeExecutor } from './fake-executor.js';
 import { Semaphore } from './semaphore.js';
@@ -13,24 +14,7 @@ function task(desired: TaskState = 'running', state: TaskState = 'assigned'): Ta
     serviceName: 'web',
     slot: 1,
     nodeId: 'n1',
-    spec: {
-      container: {
-        image: 'busybox',
-        command: [],
-        args: [],
-        env: [],
-        labels: {},
-        workdir: '',
-        user: '',
-        stopGracePeriodMs: 0,
-      },
-      resources: {
-        limits: { nanoCpus: 0, memoryBytes: 0 },
-        reservations: { nanoCpus: 0, memoryBytes: 0 },
-      },
-      restartPolicy: { condition: 'any', delayMs: 0, maxAttempts: 0, windowMs: 0 },
-      forceUpdate: 0,
-    },
+    spec: sampleTaskSpec({ container: { image: 'busybox', stopGracePeriodMs: 0 } }),
     specVersion: 1,
     desiredState: desired,
     status: { state, timestamp: '', message: '', err: '', containerId: '' },

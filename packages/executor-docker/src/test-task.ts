@@ -1,4 +1,5 @@
 import type { ContainerSpec, Resources, Task } from '@swarmlet/api-types';
+import { sampleTaskSpec } from '@swarmlet/api-types/testing';
 
 /** The fields a test cares about; everything else gets a neutral default. */
 export interface TestTaskFields {
@@ -25,24 +26,10 @@ export function makeTestTask(fields: TestTaskFields): Task {
     specVersion: 1,
     desiredState: 'running',
     status: { state: 'assigned', timestamp: now, message: '', err: '', containerId: '' },
-    spec: {
-      container: {
-        image: 'swarmlet/busybox:latest',
-        command: [],
-        args: [],
-        env: [],
-        labels: {},
-        workdir: '',
-        user: '',
-        stopGracePeriodMs: 10_000,
-        ...fields.container,
-      },
-      resources: {
-        limits: { nanoCpus: 0, memoryBytes: 0, ...fields.limits },
-        reservations: { nanoCpus: 0, memoryBytes: 0 },
-      },
-      restartPolicy: { condition: 'none', delayMs: 0, maxAttempts: 0, windowMs: 0 },
-      forceUpdate: 0,
-    },
+    spec: sampleTaskSpec({
+      container: { image: 'swarmlet/busybox:latest', ...fields.container },
+      limits: fields.limits ?? {},
+      restartPolicy: { condition: 'none' },
+    }),
   };
 }

@@ -1,35 +1,12 @@
 import type { Service, Task } from '@swarmlet/api-types';
+import { sampleServiceSpec } from '@swarmlet/api-types/testing';
 
-/** Minimal valid objects for tests of the store and of components built on it. */
+/** A service as `tx.create('service', ...)` takes it, for tests of the store and its users. */
 export function sampleService(name = 'web', replicas = 1): Omit<Service, 'id' | 'meta'> {
-  return {
-    spec: {
-      name,
-      labels: {},
-      mode: 'replicated',
-      replicas,
-      task: {
-        container: {
-          image: 'busybox',
-          command: [],
-          args: [],
-          env: [],
-          labels: {},
-          workdir: '',
-          user: '',
-          stopGracePeriodMs: 10_000,
-        },
-        resources: {
-          limits: { nanoCpus: 0, memoryBytes: 0 },
-          reservations: { nanoCpus: 0, memoryBytes: 0 },
-        },
-        restartPolicy: { condition: 'any', delayMs: 0, maxAttempts: 0, windowMs: 0 },
-        forceUpdate: 0,
-      },
-    },
-  };
+  return { spec: sampleServiceSpec(name, replicas) };
 }
 
+/** A new task of `service` in `slot`, as the orchestrator would create it. */
 export function sampleTask(service: Service, slot: number, nodeId = ''): Omit<Task, 'id' | 'meta'> {
   return {
     serviceId: service.id,

@@ -1,4 +1,5 @@
 import type { Node, ServiceView, Task, TaskState } from '@swarmlet/api-types';
+import { sampleServiceSpec } from '@swarmlet/api-types/testing';
 
 /** Deterministic objects for formatter and progress tests. */
 export const T0 = '2026-01-01T00:00:00.000Z';
@@ -13,30 +14,10 @@ export function serviceView(
   return {
     id,
     meta: { version: 1, createdAt: T0, updatedAt: T0 },
-    spec: {
-      name,
-      labels: {},
-      mode: 'replicated',
-      replicas,
-      task: {
-        container: {
-          image: 'nginx:1.27@sha256:abc',
-          command: [],
-          args: [],
-          env: [],
-          labels: {},
-          workdir: '',
-          user: '',
-          stopGracePeriodMs: 10_000,
-        },
-        resources: {
-          limits: { nanoCpus: 0, memoryBytes: 0 },
-          reservations: { nanoCpus: 0, memoryBytes: 0 },
-        },
-        restartPolicy: { condition: 'any', delayMs: 5000, maxAttempts: 0, windowMs: 0 },
-        forceUpdate: 0,
-      },
-    },
+    spec: sampleServiceSpec(name, replicas, {
+      container: { image: 'nginx:1.27@sha256:abc' },
+      restartPolicy: { delayMs: 5000 },
+    }),
     serviceStatus: { runningTasks: running, desiredTasks: replicas },
   };
 }
