@@ -48,6 +48,12 @@ export interface NodeParams {
   /** Compact once this many applied entries sit above the last snapshot. */
   compactEvery: number;
   /**
+   * Send a leader's replication traffic (MsgApp, MsgHeartbeat, MsgSnap,
+   * MsgTimeoutNow) before its own fsync, as RaftNode does (thesis §10.2.1);
+   * votes and acks still wait for the fsync.
+   */
+  earlyLeaderSends?: boolean;
+  /**
    * Deliberately broken driver behaviour, used only to prove the simulator's
    * checks can fail: send a Ready's messages before its fsync, or serve reads
    * from the local state machine without ReadIndex.

@@ -63,6 +63,7 @@ export function configForSeed(seed: number, over: SimOverrides = {}): SimConfig 
     readRatio: r.pick([0.3, 0.5]),
     ...over.client,
   };
+  node.earlyLeaderSends = over.node?.earlyLeaderSends ?? r.chance(0.5);
   const { node: _n, client: _c, ...rest } = over;
   return {
     seed,

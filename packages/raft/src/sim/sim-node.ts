@@ -2,10 +2,18 @@ import { decodeConfChange } from '../core/confchange.js';
 import type { MemoryStorage } from '../core/memory-storage.js';
 import { RaftCore } from '../core/raft-core.js';
 import { ctxKey } from '../core/read-only.js';
-import type { ConfState, Entry, Ready } from '../types.js';
+import type { ConfState, Entry, Message, RaftRole, Ready } from '../types.js';
 import { DurableLog, type PendingWrite } from './durable.js';
 import type { NodeParams, SimEnv } from './env.js';
 import { KvStore, decodeCommand, encodeCommand, type KvCommand } from './kv.js';
+
+/** Leader messages that promise nothing about the leader's own durability. */
+const EARLY_LEADER_TYPES = new Set<Message['type']>([
+  'MsgApp',
+  'MsgHeartbeat',
+  'MsgSnap',
+  'MsgTimeoutNow',
+]);
 
 interface PendingRead {
   clientId: string;
@@ -28,6 +36,7 @@ export class SimNode {
   core!: RaftCore;
   kv = new KvStore();
   private epoch = 0;
+  private role: RaftRole = 'follower';
   private busy = false;
   private inbox: (() => void)[] = [];
   private unsynced: PendingWrite[] = [];
@@ -48,6 +57,7 @@ export class SimNode {
     this.epoch++;
     this.up = true;
     this.busy = false;
+    this.role = 'follower';
     this.mem = this.durable.load();
     this.kv = new KvStore();
     this.kv.restore(this.durable.snapshot.data);
@@ -153,6 +163,7 @@ export class SimNode {
     this.mem.append(rd.entries);
     if (rd.hardState !== undefined) this.mem.setHardState(rd.hardState);
     // Observe leadership in the very step that produced it (before any fsync delay).
+    if (rd.softState !== undefined) this.role = rd.softState.role;
     if (rd.softState?.role === 'leader') this.reportLeader();
     const w: PendingWrite = { entries: rd.entries };
     if (rd.snapshot !== undefined) w.snapshot = rd.snapshot;
@@ -165,6 +176,13 @@ export class SimNode {
     if (this.params.bug === 'send-before-fsync') {
       for (const m of rd.messages) this.env.send(m);
       rd.messages = [];
+    } else if (
+      this.params.earlyLeaderSends === true &&
+      this.role === 'leader' &&
+      rd.snapshot === undefined
+    ) {
+      for (const m of rd.messages) if (EARLY_LEADER_TYPES.has(m.type)) this.env.send(m);
+      rd.messages = rd.messages.filter((m) => !EARLY_LEADER_TYPES.has(m.type));
     }
     this.busy = true;
     const epoch = this.epoch;
