@@ -267,4 +267,34 @@ describe('single node on the real Docker engine', () => {
       message: 'upd removed',
     });
   });
+
+  it('loses no acknowledged API write when the daemon is SIGKILLed mid-stream', async () => {
+    const acked: string[] = [];
+    let stop = false;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        try {
+          await d.client.createService({
+            name: `w${i}`,
+            replicas: 0,
+            task: { container: { image: TEST_IMAGE } },
+          });
+          acked.push(`w${i}`);
+        } catch {
+          return;
+        }
+      }
+    })();
+    await waitUntil(() => acked.length >= 15, {
+      timeoutMs: 20_000,
+      message: '15 acknowledged creates',
+    });
+    await d.kill('SIGKILL');
+    stop = true;
+    await writer;
+    await d.start();
+    const names = new Set((await d.client.listServices()).map((s) => s.spec.name));
+    expect(acked.filter((n) => !names.has(n))).toEqual([]);
+    for (const n of names) if (/^w\d+$/.test(n)) await d.client.removeService(n);
+  });
 });
