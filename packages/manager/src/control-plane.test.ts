@@ -257,15 +257,28 @@ describe('service update on fake executors', () => {
     await waitFor('4', () => cluster!.running(svc.id).length === 4);
     const before = new Set(cluster.running(svc.id).map((t) => t.id));
     let minRunning = Infinity;
-    const probe = setInterval(() => (minRunning = Math.min(minRunning, cluster!.running(svc.id).length)), 1);
+    const probe = setInterval(
+      () => (minRunning = Math.min(minRunning, cluster!.running(svc.id).length)),
+      1,
+    );
     const current = await cluster.control.getService('web');
     await cluster.control.updateService('web', {
       version: current.meta.version,
-      spec: { ...current.spec, task: { ...current.spec.task, container: { ...current.spec.task.container, image: 'busybox:2' } } },
+      spec: {
+        ...current.spec,
+        task: {
+          ...current.spec.task,
+          container: { ...current.spec.task.container, image: 'busybox:2' },
+        },
+      },
     });
     await waitFor('updated', () => {
       const run = cluster!.running(svc.id);
-      return run.length === 4 && run.every((t) => t.spec.container.image === 'busybox:2') && cluster!.containers().length === 4;
+      return (
+        run.length === 4 &&
+        run.every((t) => t.spec.container.image === 'busybox:2') &&
+        cluster!.containers().length === 4
+      );
     });
     clearInterval(probe);
     expect(minRunning).toBeGreaterThanOrEqual(4);

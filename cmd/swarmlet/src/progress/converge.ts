@@ -25,9 +25,14 @@ function newestFirst(a: Task, b: Task): number {
   return b.meta.createdAt.localeCompare(a.meta.createdAt) || b.meta.version - a.meta.version;
 }
 
-function slotProgress(slot: number, tasks: readonly Task[], isCurrent: (t: Task) => boolean): SlotProgress {
+function slotProgress(
+  slot: number,
+  tasks: readonly Task[],
+  isCurrent: (t: Task) => boolean,
+): SlotProgress {
   const inSlot = tasks.filter((t) => t.slot === slot).sort(newestFirst);
-  const current = inSlot.find(isCurrent) ?? inSlot.find((t) => t.desiredState === 'running') ?? inSlot[0];
+  const current =
+    inSlot.find(isCurrent) ?? inSlot.find((t) => t.desiredState === 'running') ?? inSlot[0];
   if (!current) return { slot, state: undefined, err: '' };
   const running = current.status.state === 'running';
   // Failed attempts of the same spec explain a slot that is not running yet; those of an older
@@ -43,7 +48,11 @@ function slotProgress(slot: number, tasks: readonly Task[], isCurrent: (t: Task)
  * update converges only once every task is replaced), and no other task still runs (tasks of
  * removed slots or old specs must have stopped). Pure: the caller polls and re-evaluates.
  */
-export function computeProgress(replicas: number, tasks: readonly Task[], spec?: TaskSpec): Progress {
+export function computeProgress(
+  replicas: number,
+  tasks: readonly Task[],
+  spec?: TaskSpec,
+): Progress {
   const isCurrent = (t: Task): boolean =>
     t.desiredState === 'running' &&
     t.slot >= 1 &&

@@ -96,7 +96,11 @@ describe('computeProgress with the current task spec (service update)', () => {
     expect(p.converged).toBe(false);
     expect(p.extraRunning).toBe(1);
     const b = { ...task('b', 1, 'running'), spec: newSpec };
-    const aStopped = { ...a, desiredState: 'shutdown' as const, status: { ...a.status, state: 'shutdown' as const } };
+    const aStopped = {
+      ...a,
+      desiredState: 'shutdown' as const,
+      status: { ...a.status, state: 'shutdown' as const },
+    };
     expect(computeProgress(1, [aStopped, b], newSpec).converged).toBe(true);
   });
 });

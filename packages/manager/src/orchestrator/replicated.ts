@@ -106,7 +106,9 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
   // Only slots with a stored live task: a slot whose replacement is being created in this pass
   // is already on the current spec.
   const isLive = (t: Task): boolean => isRunnable(t) && !hasEnded(t, input.nodes);
-  const kept = [...live].filter((slot) => !removed.has(slot) && (slots.get(slot) ?? []).some(isLive));
+  const kept = [...live].filter(
+    (slot) => !removed.has(slot) && (slots.get(slot) ?? []).some(isLive),
+  );
   actions.push(...updateActions(service, slots, kept, isLive, now));
   return dedupe(actions);
 }

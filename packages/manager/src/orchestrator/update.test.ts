@@ -3,21 +3,38 @@ import type { Service, Task, TaskState } from '@swarmlet/api-types';
 import { sampleService, sampleTask } from '@swarmlet/store';
 import { isCurrentSpec, updateActions } from './update.js';
 
-const meta = (version: number) => ({ version, createdAt: new Date(version * 1000).toISOString(), updatedAt: '' });
+const meta = (version: number) => ({
+  version,
+  createdAt: new Date(version * 1000).toISOString(),
+  updatedAt: '',
+});
 
 function service(image: string, delayMs = 0): Service {
   const s = sampleService('web', 3);
   return {
     id: 'svc',
     meta: meta(10),
-    spec: { ...s.spec, task: { ...s.spec.task, container: { ...s.spec.task.container, image }, restartPolicy: { ...s.spec.task.restartPolicy, delayMs } } },
+    spec: {
+      ...s.spec,
+      task: {
+        ...s.spec.task,
+        container: { ...s.spec.task.container, image },
+        restartPolicy: { ...s.spec.task.restartPolicy, delayMs },
+      },
+    },
   };
 }
 
 let seq = 0;
 function task(svc: Service, slot: number, state: TaskState, desired: TaskState = 'running'): Task {
   const t = sampleTask(svc, slot, 'n1');
-  return { ...t, id: `t${++seq}`, meta: meta(seq), desiredState: desired, status: { ...t.status, state } };
+  return {
+    ...t,
+    id: `t${++seq}`,
+    meta: meta(seq),
+    desiredState: desired,
+    status: { ...t.status, state },
+  };
 }
 
 const live = (t: Task): boolean => t.desiredState === 'running' && t.status.state !== 'failed';
@@ -44,15 +61,28 @@ describe('updateActions (basic update: one slot at a time, start-first)', () => 
   });
 
   it('waits while the replacement is not running yet, keeping the old task', () => {
-    const tasks = [...[1, 2, 3].map((s) => task(oldSvc, s, 'running')), task(newSvc, 1, 'starting')];
+    const tasks = [
+      ...[1, 2, 3].map((s) => task(oldSvc, s, 'running')),
+      task(newSvc, 1, 'starting'),
+    ];
     expect(updateActions(newSvc, bySlot(tasks), [1, 2, 3], live, 0)).toEqual([]);
   });
 
   it('shuts the old task down once its replacement runs, and moves to the next slot', () => {
     const old1 = task(oldSvc, 1, 'running');
-    const tasks = [old1, task(oldSvc, 2, 'running'), task(oldSvc, 3, 'running'), task(newSvc, 1, 'running')];
+    const tasks = [
+      old1,
+      task(oldSvc, 2, 'running'),
+      task(oldSvc, 3, 'running'),
+      task(newSvc, 1, 'running'),
+    ];
     expect(updateActions(newSvc, bySlot(tasks), [1, 2, 3], live, 0)).toEqual([
-      { type: 'set-desired', taskId: old1.id, desiredState: 'shutdown', message: 'replaced by an updated task' },
+      {
+        type: 'set-desired',
+        taskId: old1.id,
+        desiredState: 'shutdown',
+        message: 'replaced by an updated task',
+      },
       { type: 'create', slot: 2, desiredState: 'running', startAt: 0, restart: false },
     ]);
   });

@@ -38,14 +38,27 @@ export function updateActions(
       continue;
     }
     for (const old of tasks.filter((t) => !isCurrentSpec(t, service))) {
-      actions.push({ type: 'set-desired', taskId: old.id, desiredState: 'shutdown', message: 'replaced by an updated task' });
+      actions.push({
+        type: 'set-desired',
+        taskId: old.id,
+        desiredState: 'shutdown',
+        message: 'replaced by an updated task',
+      });
     }
   }
   const next = outdated[0];
   if (inFlight || next === undefined) return actions;
-  const failedBefore = (slots.get(next) ?? []).some((t) => isCurrentSpec(t, service) && isTerminalState(t.status.state));
+  const failedBefore = (slots.get(next) ?? []).some(
+    (t) => isCurrentSpec(t, service) && isTerminalState(t.status.state),
+  );
   const delayMs = service.spec.task.restartPolicy.delayMs;
   const hold = failedBefore && delayMs > 0;
-  actions.push({ type: 'create', slot: next, desiredState: hold ? 'ready' : 'running', startAt: now + (hold ? delayMs : 0), restart: false });
+  actions.push({
+    type: 'create',
+    slot: next,
+    desiredState: hold ? 'ready' : 'running',
+    startAt: now + (hold ? delayMs : 0),
+    restart: false,
+  });
   return actions;
 }
