@@ -60,7 +60,7 @@ export class Simulation implements SimEnv {
           if (cmd.input.kind === 'get') n?.submitRead(clientId, cmd);
           else n?.submitWrite(clientId, cmd);
         }),
-      nodes: () => this.cfg.nodeIds,
+      nodes: () => this.members(),
     };
     this.clients.set(id, new SimClient(id, this.q, this.rng, this.cfg.client, transport));
   }
@@ -154,6 +154,17 @@ export class Simulation implements SimEnv {
   }
 
   private linResult = 'not-run';
+
+  /**
+   * Servers a client may contact: the members in the current leader's view
+   * (clients keep a member list; a removed server may keep running but can
+   * never answer, since it no longer receives the log), else all servers.
+   */
+  members(): string[] {
+    const cs = this.leader()?.core.confState();
+    const ids = cs === undefined ? [] : [...cs.voters, ...cs.learners];
+    return ids.length > 0 ? ids : this.cfg.nodeIds;
+  }
 
   /** The current leader with the highest term among live nodes, if any. */
   leader(): SimNode | undefined {
