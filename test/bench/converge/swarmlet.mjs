@@ -9,16 +9,12 @@ import { sleep, timeUntil } from './util.mjs';
 const DAEMON = new URL('../../../cmd/swarmletd/dist/main.js', import.meta.url).pathname;
 
 /** Starts a daemon, inits a cluster, and returns helpers to measure and clean up. */
-export async function startSwarmlet() {
+export async function startSwarmlet(engineConcurrency) {
   const dir = await mkdtemp(join(tmpdir(), 'swarmlet-bench-'));
   const socket = join(dir, 's.sock');
-  const child = spawn(
-    process.execPath,
-    [DAEMON, '--data-dir', join(dir, 'data'), '--socket', socket, '--log-level', 'warn'],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  const extra = engineConcurrency ? ['--engine-concurrency', String(engineConcurrency)] : [];
+  const args = [DAEMON, '--data-dir', join(dir, 'data'), '--socket', socket, '--log-level', 'warn', ...extra];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const client = new SwarmletClient({ socketPath: socket });
   await timeUntil(
     async () =>
