@@ -16,8 +16,11 @@ major=$(node -p 'process.versions.node.split(".")[0]')
 
 t=$(now_ms)
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  log "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: npm 11 writes lock entries only for this platform's optional
+  # native bindings (npm/cli#4828, #8320), and `npm ci` then refuses the lock. `npm install`
+  # installs what the lock pins and leaves it unchanged.
+  log "installing npm dependencies (npm install, as pinned by package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
 fi
 log "building (tsc -b)"
 npx tsc -b
