@@ -6,7 +6,7 @@ export const DEFAULTS = {
   dataDir: '/var/lib/swarmlet',
   socket: '/var/run/swarmlet.sock',
   logLevel: 'info',
-  engineConcurrency: 8,
+  engineConcurrency: 16,
 } as const;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

@@ -43,7 +43,7 @@ export class Agent {
   private sessionEnded: (() => void) | undefined;
 
   constructor(private readonly opts: AgentOptions) {
-    this.engineSlots = new Semaphore(opts.engineConcurrency ?? 8);
+    this.engineSlots = new Semaphore(opts.engineConcurrency ?? 16);
   }
 
   start(): void {
