@@ -83,8 +83,9 @@ describe('RaftNode driver', () => {
     await cluster.start();
     const leader = await cluster.leader();
     for (let i = 0; i < 120; i++) await leader.node.propose(put(`k${i}`, `v${i}`));
-    expect(leader.storage.snapshot().meta.index).toBeGreaterThanOrEqual(100);
-    expect(leader.storage.firstIndex()).toBeGreaterThan(50);
+    // Snapshots are written in the background: wait for the one at >= 100 and its compaction.
+    await waitFor(() => leader.storage.snapshot().meta.index >= 100);
+    await waitFor(() => leader.storage.firstIndex() > 50);
     const d = await cluster.startMember('d', new MemoryRaftStorage());
     const asLearner = await leader.node.addLearner('d', 'd');
     expect(asLearner.learners).toEqual(['d']);

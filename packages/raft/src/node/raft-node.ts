@@ -10,7 +10,7 @@ import type {
   Ready,
   SoftState,
 } from '../types.js';
-import { NO_NODE } from '../types.js';
+import { NO_NODE, RaftStorageError } from '../types.js';
 import { Applier } from './applier.js';
 import { wrap } from './envelope.js';
 import { LeadershipLostError, NodeErrorCode, NotLeaderError, RaftNodeError } from './errors.js';
@@ -63,6 +63,9 @@ export class RaftNode<R = unknown> {
   private timer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
+  /** The snapshot being written in the background, if any (at most one). */
+  private snapshotTask: Promise<void> | undefined;
   private failure: unknown;
   /**
    * A commit-index-only hard state change needs no fsync (the commit index is
@@ -116,15 +119,18 @@ export class RaftNode<R = unknown> {
 
   /** Stops the loop and the transport; pending requests reject with code 'stopped'. Storage stays open. */
   async stop(): Promise<void> {
-    if (this.stopping) return this.loop;
-    this.stopping = true;
-    clearInterval(this.timer);
-    this.wake?.();
-    await this.loop;
-    await this.o.transport.stop();
-    this.failAll(
-      new RaftNodeError(NodeErrorCode.Stopped, 'raft node stopped', { cause: this.failure }),
-    );
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      clearInterval(this.timer);
+      this.wake?.();
+      await this.loop;
+      await this.snapshotTask;
+      await this.o.transport.stop();
+      this.failAll(
+        new RaftNodeError(NodeErrorCode.Stopped, 'raft node stopped', { cause: this.failure }),
+      );
+    })();
+    return this.stopped;
   }
 
   /** Id of the leader this node knows of ('' if none). */
@@ -213,12 +219,19 @@ export class RaftNode<R = unknown> {
         else if (!this.hasInput()) await new Promise<void>((r) => (this.wake = r));
       }
     } catch (err) {
-      this.failure = err;
-      this.stopping = true;
-      clearInterval(this.timer);
-      this.failAll(new RaftNodeError(NodeErrorCode.Stopped, 'raft node failed', { cause: err }));
-      this.o.onFatal?.(err);
+      this.fail(err);
     }
+  }
+
+  /** Stops the loop after an unrecoverable error; `stop()` still releases the transport. */
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    this.stopping = true;
+    clearInterval(this.timer);
+    this.wake?.();
+    this.failAll(new RaftNodeError(NodeErrorCode.Stopped, 'raft node failed', { cause: err }));
+    this.o.onFatal?.(err);
   }
 
   private hasInput(): boolean {
@@ -307,7 +320,7 @@ export class RaftNode<R = unknown> {
     this.reads.serve(this.ap.applied);
     if (rd.softState !== undefined) this.onSoftState(rd.softState);
     core.advance();
-    await this.maybeSnapshot(core);
+    this.maybeSnapshot(core);
   }
 
   /** Writes the snapshot, entries and hard state of `rd`; resolves once durable. */
@@ -331,11 +344,37 @@ export class RaftNode<R = unknown> {
     }
   }
 
-  private async maybeSnapshot(core: RaftCore): Promise<void> {
+  /**
+   * Starts a snapshot when `snapshotEvery` entries were applied since the last
+   * one. State and membership are captured now, at the applied index; the file
+   * is written and the log compacted in the background so the loop (and its
+   * fsyncs) go on meanwhile. At most one snapshot is in flight.
+   */
+  private maybeSnapshot(core: RaftCore): void {
     const { storage } = this.o;
-    if (this.ap.applied - storage.snapshot().meta.index < this.o.snapshotEvery) return;
     const applied = this.ap.applied;
-    await storage.createSnapshot(applied, core.status().confState, this.ap.snapshotData());
+    if (this.snapshotTask !== undefined) return;
+    if (applied - storage.snapshot().meta.index < this.o.snapshotEvery) return;
+    const conf = core.status().confState;
+    const data = this.ap.snapshotData();
+    this.snapshotTask = this.writeSnapshot(applied, conf, data).then(
+      () => (this.snapshotTask = undefined),
+      (err: unknown) => {
+        this.snapshotTask = undefined;
+        this.fail(err);
+      },
+    );
+  }
+
+  private async writeSnapshot(applied: number, conf: ConfState, data: Uint8Array): Promise<void> {
+    const { storage } = this.o;
+    try {
+      await storage.createSnapshot(applied, conf, data);
+    } catch (err) {
+      // A leader's newer snapshot was installed meanwhile: nothing to do.
+      if (err instanceof RaftStorageError && err.code === 'snapshot-out-of-date') return;
+      throw err;
+    }
     this.counters.snapshotsTaken++;
     const compactTo = applied - this.o.catchUpEntries;
     if (compactTo >= storage.firstIndex()) await storage.compact(compactTo);

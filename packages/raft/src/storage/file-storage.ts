@@ -45,6 +45,8 @@ function hardStateRecord(hs: HardState): Buffer {
  */
 export class FileStorage extends MemoryBackedLog implements RaftStorage {
   private readonly queue = new SerialQueue();
+  /** Serializes snapshot file writes, which run outside `queue` so WAL appends go on meanwhile. */
+  private readonly snapQueue = new SerialQueue();
   private broken: unknown;
   /** Counters of `save`: fsynced batches and the entries they carried (batching diagnostics). */
   readonly stats = { saves: 0, entries: 0 };
@@ -117,7 +119,7 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
       if (snap.meta.index < this.mem.snapshot().meta.index) {
         throw new RaftStorageError(StorageErrorCode.SnapshotOutOfDate);
       }
-      await writeSnapFile(snapDir(this.dir), snap);
+      await this.snapQueue.run(() => writeSnapFile(snapDir(this.dir), snap));
       await this.wal.append([
         encodeRecord(RecordType.Snapshot, encodeWith(writeSnapshotMeta, snap.meta)),
       ]);
@@ -128,14 +130,21 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
 
   /** @inheritDoc */
   createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
-    return this.write(async () => {
-      if (index <= this.mem.snapshot().meta.index)
+    // The snapshot file is independent of the WAL: it is written without holding up
+    // appends, then the in-memory log records it. A crash in between leaves a newer
+    // snapshot file than the WAL knows of, which replay handles (its entry matches).
+    const written = this.snapQueue.run(async () => {
+      this.checkUsable();
+      if (index <= this.mem.snapshot().meta.index) {
         throw new RaftStorageError(StorageErrorCode.SnapshotOutOfDate);
+      }
       if (index > this.mem.lastIndex()) throw new RaftStorageError(StorageErrorCode.Unavailable);
       const meta = { index, term: this.mem.term(index), confState };
       await writeSnapFile(snapDir(this.dir), { meta, data });
-      return this.mem.createSnapshot(index, confState, data);
     });
+    return written.then(() =>
+      this.write(async () => this.mem.createSnapshot(index, confState, data)),
+    );
   }
 
   /** @inheritDoc */
@@ -150,6 +159,7 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
   /** @inheritDoc */
   close(): Promise<void> {
     return this.queue.run(async () => {
+      await this.snapQueue.run(async () => undefined);
       this.broken ??= new StorageFaultError(
         StorageFaultCode.Closed,
         `storage ${this.dir} is closed`,
@@ -171,17 +181,7 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
    */
   private write<T>(fn: () => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
-      if (this.broken !== undefined) {
-        throw new StorageFaultError(
-          StorageFaultCode.Closed,
-          `storage ${this.dir} is unusable`,
-          undefined,
-          undefined,
-          {
-            cause: this.broken,
-          },
-        );
-      }
+      this.checkUsable();
       try {
         return await fn();
       } catch (err) {
@@ -189,5 +189,16 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
         throw err;
       }
     });
+  }
+
+  private checkUsable(): void {
+    if (this.broken === undefined) return;
+    throw new StorageFaultError(
+      StorageFaultCode.Closed,
+      `storage ${this.dir} is unusable`,
+      undefined,
+      undefined,
+      { cause: this.broken },
+    );
   }
 }

@@ -19,7 +19,10 @@ export function snapDir(root: string): string {
   return path.join(root, 'snap');
 }
 
-/** Writes `snap` durably (temp, fsync, rename, fsync dir), then deletes older snapshot files. */
+/**
+ * Writes `snap` durably (temp, fsync, rename, fsync dir), then deletes snapshot
+ * files of lower index. Callers serialize calls (one temp file name per index).
+ */
 export async function writeSnapFile(dir: string, snap: Snapshot): Promise<void> {
   const w = new ByteWriter(snap.data.byteLength + 128);
   w.u8(0).u8(0).u8(0).u8(0);
@@ -30,7 +33,8 @@ export async function writeSnapFile(dir: string, snap: Snapshot): Promise<void> 
   await writeFileAtomic(dir, name, buf);
   let removed = false;
   for (const f of await fsp.readdir(dir)) {
-    if (f !== name && SNAP_RE.test(f)) {
+    // Only older files: a concurrent writer of a newer snapshot must never lose it.
+    if (SNAP_RE.test(f) && f < name) {
       await fsp.rm(path.join(dir, f));
       removed = true;
     }
