@@ -29,7 +29,9 @@ async function round(label, start, i, out) {
     await sys.cleanup(name);
   }
   const last = (xs) => xs.at(-1).toFixed(2);
-  console.log(`${label} round ${i + 1}: create 15 ${last(out.create15)} s, scale 15->50 ${last(out.scale50)} s`);
+  console.log(
+    `${label} round ${i + 1}: create 15 ${last(out.create15)} s, scale 15->50 ${last(out.scale50)} s`,
+  );
 }
 
 function median(xs) {
@@ -38,7 +40,8 @@ function median(xs) {
 }
 
 const systems = [];
-if (values.only !== 'swarm') systems.push(['swarmlet', () => startSwarmlet(values['engine-concurrency'])]);
+if (values.only !== 'swarm')
+  systems.push(['swarmlet', () => startSwarmlet(values['engine-concurrency'])]);
 if (values.only !== 'swarmlet') systems.push(['swarm', startSwarm]);
 const raw = Object.fromEntries(systems.map(([k]) => [k, { create15: [], scale50: [] }]));
 for (let i = 0; i < rounds; i++) {
@@ -50,9 +53,13 @@ console.log('system     create-15   scale-15->50');
 const med = {};
 for (const [k, v] of Object.entries(raw)) {
   med[k] = { create15: median(v.create15), scale50: median(v.scale50) };
-  console.log(`${k.padEnd(10)} ${med[k].create15.toFixed(2).padStart(9)}   ${med[k].scale50.toFixed(2).padStart(12)}`);
+  console.log(
+    `${k.padEnd(10)} ${med[k].create15.toFixed(2).padStart(9)}   ${med[k].scale50.toFixed(2).padStart(12)}`,
+  );
 }
 if (med.swarmlet && med.swarm) {
   const r = (k) => (med.swarm[k] / med.swarmlet[k]).toFixed(2);
-  console.log(`speed-up   ${r('create15').padStart(8)}x   ${r('scale50').padStart(11)}x   (swarm time / swarmlet time; goal >= 2x)`);
+  console.log(
+    `speed-up   ${r('create15').padStart(8)}x   ${r('scale50').padStart(11)}x   (swarm time / swarmlet time; goal >= 2x)`,
+  );
 }

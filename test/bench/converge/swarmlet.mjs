@@ -13,7 +13,16 @@ export async function startSwarmlet(engineConcurrency) {
   const dir = await mkdtemp(join(tmpdir(), 'swarmlet-bench-'));
   const socket = join(dir, 's.sock');
   const extra = engineConcurrency ? ['--engine-concurrency', String(engineConcurrency)] : [];
-  const args = [DAEMON, '--data-dir', join(dir, 'data'), '--socket', socket, '--log-level', 'warn', ...extra];
+  const args = [
+    DAEMON,
+    '--data-dir',
+    join(dir, 'data'),
+    '--socket',
+    socket,
+    '--log-level',
+    'warn',
+    ...extra,
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const client = new SwarmletClient({ socketPath: socket });
   await timeUntil(
