@@ -3,8 +3,8 @@ import { type ByteReader, ByteWriter, DecodeError } from './bytes.js';
 
 /**
  * Binary encodings of the Raft records that reach disk or the wire. Decoded
- * `data` fields are views into the input buffer: callers that keep them past
- * the buffer's lifetime must not mutate that buffer.
+ * entry data is copied; snapshot data is a view into the input buffer, so
+ * callers that keep it must not mutate that buffer.
  */
 
 const ENTRY_TYPE_CODE: Record<EntryType, number> = { normal: 0, 'conf-change': 1 };
@@ -21,7 +21,8 @@ export function readEntry(r: ByteReader): Entry {
   const index = r.uint();
   const type = ENTRY_TYPES[r.u8()];
   if (type === undefined) throw new DecodeError('unknown entry type');
-  return { term, index, type, data: r.bytes() };
+  // Copied: a log entry may live long, and a view would pin a whole socket read or WAL segment.
+  return { term, index, type, data: r.bytes().slice() };
 }
 
 /** Writes a hard state to `w`. */

@@ -6,7 +6,8 @@ import { readEntry, readSnapshot, writeEntry, writeSnapshot } from '../storage/c
  * Binary wire format of Raft messages. A frame is `u8 version | varint count |
  * message*`; a message is `u8 type | u8 flags | from | to | term | logTerm |
  * index | commit | rejectHint | entries | optional fields`, integers as
- * varints. Decoded byte fields are views into the frame.
+ * varints. Entry data is decoded as a copy; `context` and snapshot data are views
+ * into the frame.
  */
 export const WIRE_VERSION = 1;
 
