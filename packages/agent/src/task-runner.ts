@@ -1,5 +1,11 @@
-import { isTerminalState, taskStateRank, type Task, type TaskStatus } from '@swarmlet/api-types';
-import { advance } from './advance.js';
+import {
+  isTerminalState,
+  taskStateRank,
+  type Task,
+  type TaskState,
+  type TaskStatus,
+} from '@swarmlet/api-types';
+import { advance, type StepResult } from './advance.js';
 import type { TaskController } from './executor.js';
 import type { Semaphore } from './semaphore.js';
 
@@ -85,11 +91,33 @@ export class TaskRunner {
     }
   }
 
-  private async step(): Promise<Awaited<ReturnType<typeof advance>>> {
+  private async step(): Promise<StepResult> {
     const needsEngine = this.status.state === 'preparing' || this.status.state === 'starting';
     if (!needsEngine) return advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal);
-    return this.deps.engineSlots.run(() =>
-      advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal),
+    return this.deps.engineSlots.run(() => this.engineSteps());
+  }
+
+  /**
+   * Runs the engine steps that follow each other, create through start, in one engine slot:
+   * a created task does not queue again behind other tasks' creates before it starts. Statuses
+   * on the way are reported; the last result goes back to the main loop.
+   */
+  private async engineSteps(): Promise<StepResult> {
+    let result = await advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal);
+    while (result.kind === 'status' && !this.stopped && this.continuesInSlot(result.status.state)) {
+      this.status = result.status;
+      this.deps.report(this.task.id, result.status);
+      result = await advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal);
+    }
+    return result;
+  }
+
+  private continuesInSlot(state: TaskState): boolean {
+    if (state === 'starting') return true;
+    return (
+      state === 'ready' &&
+      taskStateRank(this.task.desiredState) >= taskStateRank('running') &&
+      taskStateRank(this.task.desiredState) < taskStateRank('shutdown')
     );
   }
 

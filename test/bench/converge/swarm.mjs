@@ -1,5 +1,6 @@
 // Runs Docker Swarm's side of the convergence benchmark on the same engine.
 import { execFile } from 'node:child_process';
+import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { timeUntil } from './util.mjs';
 
@@ -39,17 +40,30 @@ export async function startSwarm() {
   };
 }
 
-/** Running tasks of a service, read from the engine API (GET /tasks), not the slow CLI. */
-async function runningTasks(name) {
+/**
+ * Running tasks of a service, read from the engine API (GET /tasks) in-process, like swarmlet's
+ * side polls its API: spawning a `curl` per poll would load the machine during Swarm rounds only.
+ */
+function runningTasks(name) {
   const filters = encodeURIComponent(
     JSON.stringify({ service: [name], 'desired-state': ['running'] }),
   );
-  const { stdout } = await run('curl', [
-    '-s',
-    '--unix-socket',
-    '/var/run/docker.sock',
-    `http://localhost/v1.41/tasks?filters=${filters}`,
-  ]);
-  const tasks = JSON.parse(stdout);
-  return tasks.filter((t) => t.Status?.State === 'running').length;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { socketPath: '/var/run/docker.sock', path: `/v1.41/tasks?filters=${filters}` },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body).filter((t) => t.Status?.State === 'running').length);
+          } catch (err) {
+            reject(err);
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }
