@@ -113,6 +113,32 @@ describe('RaftNode driver', () => {
   });
 });
 
+describe('RaftNode failure handling', () => {
+  it('stops on a storage failure: onFatal, pending and later requests reject with stopped', async () => {
+    class FailingStorage extends MemoryRaftStorage {
+      fail = false;
+      override async save(...args: Parameters<MemoryRaftStorage['save']>): Promise<void> {
+        if (this.fail) throw new Error('EIO: disk gone');
+        return super.save(...args);
+      }
+    }
+    const storage = new FailingStorage({ voters: ['solo'], learners: [] });
+    const fatal: unknown[] = [];
+    cluster = new TestCluster(['solo'], { onFatal: (e) => fatal.push(e) }, async () => storage);
+    await cluster.start();
+    const { node } = await cluster.leader();
+    await node.propose(put('ok', '1'));
+    storage.fail = true;
+    const err = await node.propose(put('lost', '2')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RaftNodeError);
+    expect(err).toMatchObject({ code: 'stopped' });
+    expect(String((err as RaftNodeError).cause)).toMatch(/EIO/);
+    expect(fatal).toHaveLength(1);
+    await expect(node.propose(put('after', '3'))).rejects.toMatchObject({ code: 'stopped' });
+    await expect(node.readIndex()).rejects.toMatchObject({ code: 'stopped' });
+  });
+});
+
 function countSaves(storage: { save: (...a: never[]) => Promise<void> }): () => number {
   let n = 0;
   const orig = storage.save.bind(storage);

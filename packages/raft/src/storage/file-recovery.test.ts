@@ -145,4 +145,42 @@ describe('FileStorage recovery', () => {
     writeFileSync(snapFile, buf);
     await expect(open()).rejects.toMatchObject({ code: 'snapshot-corrupt', file: snapFile });
   });
+
+  it('a local snapshot written while appends go on recovers with every entry', async () => {
+    const s = await open(512);
+    await s.save(undefined, range(1, 20, 1));
+    const big = new Uint8Array(256 * 1024).fill(5);
+    const snap = s.createSnapshot(15, CONF, big);
+    const saves = [21, 22, 23, 24].map((i) =>
+      s.save({ term: 1, vote: 'a', commit: i }, range(i, i, 1)),
+    );
+    await Promise.all([snap, ...saves]);
+    await s.compact(15);
+    await s.close();
+    const r = await open(512);
+    expect(r.snapshot().meta.index).toBe(15);
+    expect(r.snapshot().data).toEqual(big);
+    expect(r.entries(16, 25)).toEqual(range(16, 24, 1));
+    expect(r.initialState().hardState.commit).toBe(24);
+    await r.close();
+  });
+
+  it("a leader's newer snapshot wins over a local one racing with it", async () => {
+    const s = await open();
+    await s.save(undefined, range(1, 10, 1));
+    const local = s.createSnapshot(5, CONF, new Uint8Array([5]));
+    const remote = s.saveSnapshot({
+      meta: { index: 30, term: 2, confState: CONF },
+      data: new Uint8Array([30]),
+    });
+    const [l, r] = await Promise.allSettled([local, remote]);
+    expect(r.status).toBe('fulfilled');
+    if (l.status === 'rejected') expect(l.reason).toMatchObject({ code: 'snapshot-out-of-date' });
+    expect(s.snapshot().meta.index).toBe(30);
+    await s.close();
+    const again = await open();
+    expect(again.snapshot().meta.index).toBe(30);
+    expect(again.lastIndex()).toBe(30);
+    await again.close();
+  });
 });
