@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +6,8 @@ import { WebSocket } from 'ws';
 import { makeMessage } from '../core/util.js';
 import type { Message } from '../types.js';
 import { NODE_ID_HEADER } from './peer.js';
-import { WsTransport, type TlsOptions, type WsTransportOptions } from './ws-transport.js';
+import { makeTestCerts } from './test-certs.js';
+import { WsTransport, type WsTransportOptions } from './ws-transport.js';
 
 const started: WsTransport[] = [];
 afterEach(async () => {
@@ -97,14 +97,14 @@ describe('WsTransport on loopback', () => {
   it('speaks mutual TLS when given certificates and refuses clients without one', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'raft-tls-'));
     try {
-      const tls = makeCerts(dir);
-      const a = await node({ id: 'a', tls });
-      const b = await node({ id: 'b', tls });
+      const certs = makeTestCerts(dir, ['a', 'b']);
+      const a = await node({ id: 'a', tls: certs['a'] });
+      const b = await node({ id: 'b', tls: certs['b'] });
       a.t.addPeer('b', `localhost:${b.t.port}`);
       a.t.send([app('a', 'b', 1)]);
       await until(() => b.got.length === 1);
       const noCert = new WebSocket(`wss://localhost:${b.t.port}/raft`, {
-        ca: tls.ca,
+        ca: certs['b']?.ca,
         headers: { [NODE_ID_HEADER]: 'x' },
       });
       const failed = await new Promise<boolean>((r) => {
@@ -116,71 +116,26 @@ describe('WsTransport on loopback', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('with requireCertId, refuses a peer whose certificate names another node', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'raft-tls-'));
+    try {
+      const certs = makeTestCerts(dir, ['a', 'b', 'c']);
+      const b = await node({ id: 'b', tls: certs['b'], requireCertId: true });
+      const a = await node({ id: 'a', tls: certs['a'] });
+      a.t.addPeer('b', `localhost:${b.t.port}`);
+      a.t.send([app('a', 'b', 1)]);
+      await until(() => b.got.length === 1);
+      const tls = certs['c']!;
+      const impostor = new WebSocket(`wss://localhost:${b.t.port}/raft`, {
+        ...tls,
+        headers: { [NODE_ID_HEADER]: 'a' },
+      });
+      const code = await new Promise<number>((r) => impostor.on('close', (c) => r(c)));
+      expect(code).toBe(1008);
+      expect(b.got).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
-
-function makeCerts(dir: string): TlsOptions {
-  const run = (...args: string[]): void =>
-    void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=test-ca',
-  );
-  run(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'node.key',
-    '-out',
-    'node.csr',
-    '-subj',
-    '/CN=localhost',
-  );
-  writeExtFile(dir);
-  run(
-    'x509',
-    '-req',
-    '-in',
-    'node.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'node.pem',
-    '-days',
-    '1',
-    '-extfile',
-    'ext.cnf',
-  );
-  const read = (f: string): Buffer => readFileSync(path.join(dir, f));
-  return { key: read('node.key'), cert: read('node.pem'), ca: read('ca.pem') };
-}
-
-function writeExtFile(dir: string): void {
-  execFileSync(
-    'sh',
-    [
-      '-c',
-      'printf "subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n" > ext.cnf',
-    ],
-    { cwd: dir },
-  );
-}

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { ClientOptions } from 'ws';
 import { WebSocketServer } from 'ws';
 import type { Message } from '../types.js';
@@ -24,6 +25,12 @@ export interface WsTransportOptions extends Partial<PeerOptions> {
   port: number;
   /** When set, listen with https/wss requiring client certificates, and dial with wss. */
   tls?: TlsOptions;
+  /**
+   * With `tls`: refuse an inbound peer unless its certificate's subject CN
+   * equals the node id it claims in the header (swarmlet node certificates
+   * name the node). Default false.
+   */
+  requireCertId?: boolean;
   /** Largest accepted inbound frame (default 64 MiB). */
   maxFrameBytes?: number;
 }
@@ -78,6 +85,9 @@ export class WsTransport implements Transport {
     wss.on('connection', (ws, req) => {
       const from = req.headers[NODE_ID_HEADER];
       if (typeof from !== 'string' || from === '') return ws.close(1008, 'missing node id');
+      if (this.config.requireCertId && certSubjectCN(req.socket) !== from) {
+        return ws.close(1008, 'certificate does not name this node id');
+      }
       ws.on('message', (data: Buffer) => this.deliver(data, () => ws.terminate()));
       ws.on('error', () => ws.terminate());
     });
@@ -170,6 +180,13 @@ export class WsTransport implements Transport {
     }
     for (const m of msgs) this.handler(m);
   }
+}
+
+/** Subject CN of the client certificate on a TLS socket, or undefined. */
+function certSubjectCN(socket: Socket): string | undefined {
+  if (!(socket instanceof TLSSocket)) return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' ? cn : undefined;
 }
 
 function stripUndefined(o: Partial<PeerOptions>): Partial<PeerOptions> {
