@@ -72,8 +72,8 @@ export class RaftNode<R = unknown> {
    * recoverable from a quorum); it is written with the next batch instead.
    */
   private lazyHardState: Ready['hardState'];
-  /** Diagnostics: snapshots installed from a leader and taken locally. */
-  readonly counters = { snapshotsInstalled: 0, snapshotsTaken: 0 };
+  /** Diagnostics: snapshots installed from a leader and taken locally; messages the core refused. */
+  readonly counters = { snapshotsInstalled: 0, snapshotsTaken: 0, badMessages: 0 };
 
   constructor(options: RaftNodeOptions<R>) {
     this.o = resolveNodeOptions(options);
@@ -250,7 +250,7 @@ export class RaftNode<R = unknown> {
     for (; this.ticks > 0; this.ticks--) core.tick();
     const msgs = this.inbox;
     this.inbox = [];
-    for (const m of msgs) stepSafely(core, m);
+    for (const m of msgs) if (!stepSafely(core, m)) this.counters.badMessages++;
     for (const id of this.unreachable) core.reportUnreachable(id);
     this.unreachable.clear();
     if (this.proposals.length > 0) this.feedProposals(core);
@@ -258,13 +258,24 @@ export class RaftNode<R = unknown> {
     if (this.reads.queued) this.reads.feed(core, this.soft.lead);
   }
 
+  /** Why this node cannot take proposals now, or undefined if it can (it leads, is a member, no transfer). */
+  private proposalRefusal(core: RaftCore): RaftNodeError | undefined {
+    const st = core.status();
+    if (st.softState.role !== 'leader') return new NotLeaderError(st.softState.lead);
+    if (st.leadTransferee !== NO_NODE) return new NotLeaderError(NO_NODE);
+    const { voters, learners } = st.confState;
+    if (!voters.includes(this.o.id) && !learners.includes(this.o.id)) {
+      return new RaftNodeError(NodeErrorCode.Dropped, 'this node is no longer a member');
+    }
+    return undefined;
+  }
+
   private feedProposals(core: RaftCore): void {
     const batch = this.proposals;
     this.proposals = [];
-    const st = core.status();
-    if (st.softState.role !== 'leader' || st.leadTransferee !== NO_NODE) {
-      const err = new NotLeaderError(st.softState.role === 'leader' ? NO_NODE : st.softState.lead);
-      for (const p of batch) p.waiter.reject(err);
+    const refusal = this.proposalRefusal(core);
+    if (refusal !== undefined) {
+      for (const p of batch) p.waiter.reject(refusal);
       return;
     }
     const entries: Entry[] = batch.map((p) => {
@@ -279,9 +290,10 @@ export class RaftNode<R = unknown> {
   private feedConfChanges(core: RaftCore): void {
     const batch = this.confChanges;
     this.confChanges = [];
+    const refusal = this.proposalRefusal(core);
     for (const c of batch) {
-      if (!this.isLeader) {
-        c.waiter.reject(new NotLeaderError(this.soft.lead));
+      if (refusal !== undefined) {
+        c.waiter.reject(refusal);
         continue;
       }
       const seq = ++this.seq;
@@ -398,11 +410,13 @@ export class RaftNode<R = unknown> {
   }
 }
 
-/** A malformed or stale message must not take the node down. */
-function stepSafely(core: RaftCore, m: Message): void {
+/** Steps `m`; false if the core threw. A malformed or stale message must not take the node down. */
+function stepSafely(core: RaftCore, m: Message): boolean {
   try {
     core.step(m);
+    return true;
   } catch {
-    // Dropped: Raft tolerates message loss, and a peer's bug must not stop this node.
+    // Dropped (and counted): Raft tolerates message loss, and a peer's bug must not stop this node.
+    return false;
   }
 }

@@ -24,7 +24,7 @@ export interface KvStatus {
   /** Fsynced WAL batches and the entries they carried. */
   storage?: { saves: number; entries: number };
   /** Snapshots installed from a leader and taken locally since the process started. */
-  snapshots: { snapshotsInstalled: number; snapshotsTaken: number };
+  snapshots: { snapshotsInstalled: number; snapshotsTaken: number; badMessages: number };
 }
 
 /** Options of `KvProcessCluster`. */
