@@ -118,6 +118,12 @@ export class Wal {
    * Deletes leading segments whose live entries all have index ≤ `index`
    * (segment k goes when segment k+1 starts at ≤ index + 1). The open segment
    * is never deleted. Callers pass an index covered by a durable snapshot.
+   *
+   * Why this is safe with overwrites: segment k+1 was created when the log
+   * ended at firstIndex(k+1) - 1, so every entry segment k still contributes
+   * has a lower index. Entries it wrote above that were already truncated,
+   * and later overwrites live in later segments. Every segment starts with
+   * the hard state, so dropping earlier ones never loses it.
    */
   async dropThrough(index: number): Promise<number> {
     let dropped = 0;
