@@ -118,8 +118,8 @@ function checkPartition<S, I, O>(
 ): CheckResult<I, O> {
   if (ops.length === 0) return { result: 'ok' };
   const head = buildList(ops);
-  const linearized = new Uint8Array(ops.length);
-  const cache = new Set<string>();
+  const linearized = new LinearizedSet(ops.length);
+  const cache = new VisitedCache();
   const stack: { call: Node<I, O>; state: S }[] = [];
   let state = model.init();
   let entry = head.next;
@@ -130,10 +130,8 @@ function checkPartition<S, I, O>(
       const out = entry.op.ret === Infinity ? undefined : entry.op.output;
       const res = model.step(state, entry.op.input, out);
       if (res.ok) {
-        linearized[entry.id] = 1;
-        const key = cacheKey(linearized, model.key(res.state));
-        if (!cache.has(key)) {
-          cache.add(key);
+        linearized.toggle(entry.id);
+        if (cache.add(linearized, model.key(res.state))) {
           stack.push({ call: entry, state });
           longest = Math.max(longest, stack.length);
           state = res.state;
@@ -141,14 +139,14 @@ function checkPartition<S, I, O>(
           entry = head.next;
           continue;
         }
-        linearized[entry.id] = 0;
+        linearized.toggle(entry.id);
       }
       entry = entry.next;
     } else {
       const top = stack.pop();
       if (top === undefined) return { result: 'illegal', partition: ops, longestPrefix: longest };
       state = top.state;
-      linearized[top.call.id] = 0;
+      linearized.toggle(top.call.id);
       unlift(top.call);
       entry = top.call.next;
     }
@@ -156,12 +154,58 @@ function checkPartition<S, I, O>(
   return { result: 'ok' };
 }
 
-function cacheKey(bits: Uint8Array, stateKey: string): string {
-  let s = '';
-  for (let i = 0; i < bits.length; i += 16) {
-    let w = 0;
-    for (let j = i; j < Math.min(i + 16, bits.length); j++) w = (w << 1) | (bits[j] as number);
-    s += w.toString(36) + ',';
+/**
+ * The set of linearized operations as a bitset, with an incrementally
+ * maintained Zobrist hash (XOR of a random 52-bit value per member), so
+ * toggling and hashing are O(1) instead of O(history).
+ */
+class LinearizedSet {
+  readonly bits: Uint32Array;
+  hash = 0;
+  private readonly salt: number[];
+
+  constructor(n: number) {
+    this.bits = new Uint32Array(Math.ceil(n / 32));
+    let x = 0x9e3779b9;
+    this.salt = Array.from({ length: n }, () => {
+      x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+      const hi = x & 0xfffff;
+      x = (Math.imul(x ^ (x >>> 13), 0x297a2d39) + 0x6d2b79f5) >>> 0;
+      return hi * 0x100000000 + x;
+    });
   }
-  return s + '|' + stateKey;
+
+  toggle(i: number): void {
+    this.bits[i >>> 5] = (this.bits[i >>> 5] as number) ^ (1 << (i & 31));
+    this.hash = xor52(this.hash, this.salt[i] as number);
+  }
+}
+
+function xor52(a: number, b: number): number {
+  const hi = (Math.floor(a / 0x100000000) ^ Math.floor(b / 0x100000000)) >>> 0;
+  const lo = ((a >>> 0) ^ (b >>> 0)) >>> 0;
+  return hi * 0x100000000 + lo;
+}
+
+/** Visited (linearized set, state) pairs; hash collisions are resolved by comparing bitsets. */
+class VisitedCache {
+  private readonly buckets = new Map<string, Uint32Array[]>();
+
+  /** Adds the pair; false if it was already present. */
+  add(set: LinearizedSet, stateKey: string): boolean {
+    const key = `${set.hash}|${stateKey}`;
+    const bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      this.buckets.set(key, [set.bits.slice()]);
+      return true;
+    }
+    if (bucket.some((b) => sameBits(b, set.bits))) return false;
+    bucket.push(set.bits.slice());
+    return true;
+  }
+}
+
+function sameBits(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

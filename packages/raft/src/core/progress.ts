@@ -88,8 +88,11 @@ export class Progress {
    * `matchHint`. Returns false if the rejection is stale.
    */
   maybeDecrTo(rejected: number, matchHint: number): boolean {
+    // A rejection at or below match is stale (or comes from a follower that
+    // lost entries it acknowledged); acting on it could start an endless
+    // probe/reject exchange, once per duplicate of the rejection.
+    if (rejected <= this.match) return false;
     if (this.state === ProgressState.Replicate) {
-      if (rejected <= this.match) return false;
       this.next = this.match + 1;
       return true;
     }

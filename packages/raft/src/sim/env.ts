@@ -15,6 +15,8 @@ export interface SafetyObserver {
     log: (i: number) => Entry | undefined,
     lastIndex: number,
   ): void;
+  /** Leader `node` of `term` advanced its commit index to `commit`. */
+  onCommit(node: string, term: number, commit: number): void;
   /** `node` applied `entry` to its state machine. */
   onApply(node: string, entry: Entry): void;
 }

@@ -14,6 +14,8 @@ export class EventQueue {
   private seq = 0;
   /** Current virtual time (ms). */
   now = 0;
+  /** Events run so far. */
+  executed = 0;
 
   /** Schedules `run` at now + `delay` (delay ≥ 0). */
   after(delay: number, run: () => void): void {
@@ -25,14 +27,22 @@ export class EventQueue {
     const top = this.heap[0];
     if (top === undefined || top.time > until) return false;
     this.pop();
+    this.executed++;
     this.now = top.time;
     top.run();
     return true;
   }
 
-  /** Runs events until virtual time `until` (inclusive) or the queue drains. */
-  runUntil(until: number): void {
-    while (this.step(until));
+  /**
+   * Runs events until virtual time `until` (inclusive) or the queue drains.
+   * Throws once more than `maxEvents` events have run in total (a message
+   * storm would otherwise hang the run).
+   */
+  runUntil(until: number, maxEvents = Infinity): void {
+    while (this.step(until)) {
+      if (this.executed > maxEvents)
+        throw new Error(`runaway: more than ${maxEvents} events by ${this.now.toFixed(0)} ms`);
+    }
     this.now = Math.max(this.now, until);
   }
 

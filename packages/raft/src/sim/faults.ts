@@ -4,6 +4,7 @@ import type { Simulation } from './simulation.js';
 import { CALM } from './sim-network.js';
 
 type Fault =
+  | 'pause'
   | 'partition'
   | 'one-way'
   | 'isolate-leader'
@@ -23,7 +24,7 @@ export class FaultInjector {
   private readonly menu: Fault[];
 
   constructor(private readonly sim: Simulation) {
-    const m: Fault[] = ['partition', 'one-way', 'isolate-leader', 'heal', 'heal'];
+    const m: Fault[] = ['partition', 'one-way', 'isolate-leader', 'heal', 'heal', 'pause'];
     if (sim.cfg.crashes) m.push('crash', 'crash', 'fsync-fail');
     if (sim.cfg.membership) m.push('conf-change', 'conf-change', 'conf-change', 'transfer');
     this.menu = m;
@@ -69,6 +70,8 @@ export class FaultInjector {
         return this.isolateLeader();
       case 'heal':
         return sim.net.heal();
+      case 'pause':
+        return sim.rng.pick([...sim.nodes.values()]).pause(50 + sim.rng.int(600));
       case 'crash':
         return this.crash(sim.rng.pick([...sim.nodes.values()]));
       case 'fsync-fail':

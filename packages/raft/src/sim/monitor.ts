@@ -16,14 +16,18 @@ function fingerprint(e: Entry): string {
  * Checks Raft's safety properties online (Figure 3 of the paper):
  * - Election safety: at most one leader per term.
  * - State machine safety: all nodes apply the same entry at a given index.
- * - Leader completeness: a new leader's log holds every entry applied
- *   anywhere so far whose term is older than the leader's.
+ * - Leader completeness: a new leader's log holds every entry that was
+ *   committed (by a leader of an older term) and applied anywhere so far.
+ *   The term an entry was committed in is the term of the first leader whose
+ *   commit index covered it, which can be later than the entry's own term.
  * Log matching is checked separately over the final logs (`checkLogMatching`).
  */
 export class SafetyMonitor implements SafetyObserver {
   private readonly leaders = new Map<number, string>();
   private readonly applied = new Map<number, { fp: string; entry: Entry; by: string }>();
   private maxApplied = 0;
+  /** commitTerm[i]: term of the first leader whose commit index reached i. */
+  private readonly commitTerm: number[] = [0];
   leaderChanges = 0;
 
   /** @inheritDoc */
@@ -52,7 +56,8 @@ export class SafetyMonitor implements SafetyObserver {
   ): void {
     for (let i = this.maxApplied; i >= 1; i--) {
       const a = this.applied.get(i);
-      if (a === undefined || a.entry.term >= term) continue;
+      const committedIn = this.commitTerm[i];
+      if (a === undefined || committedIn === undefined || committedIn >= term) continue;
       if (i > last)
         throw new SafetyViolation(
           `leader completeness: ${node} (term ${term}) lacks committed index ${i}`,
@@ -65,6 +70,11 @@ export class SafetyMonitor implements SafetyObserver {
         );
       }
     }
+  }
+
+  /** @inheritDoc */
+  onCommit(_node: string, term: number, commit: number): void {
+    for (let i = this.commitTerm.length; i <= commit; i++) this.commitTerm.push(term);
   }
 
   /** @inheritDoc */

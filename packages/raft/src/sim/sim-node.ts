@@ -38,6 +38,11 @@ export class SimNode {
   private epoch = 0;
   private role: RaftRole = 'follower';
   private busy = false;
+  /** Frozen process (GC pause, SIGSTOP): events queue up, nothing runs. */
+  private paused = false;
+  private onResume: (() => void)[] = [];
+  /** This boot's clock rate: ticks drift ±10% between nodes. */
+  private skew = 1;
   private inbox: (() => void)[] = [];
   private unsynced: PendingWrite[] = [];
   private ownOps = new Map<string, string>();
@@ -57,6 +62,9 @@ export class SimNode {
     this.epoch++;
     this.up = true;
     this.busy = false;
+    this.paused = false;
+    this.onResume = [];
+    this.skew = 0.9 + 0.2 * this.env.rng.next();
     this.role = 'follower';
     this.mem = this.durable.load();
     this.kv = new KvStore();
@@ -92,6 +100,8 @@ export class SimNode {
     this.up = false;
     this.epoch++;
     this.inbox = [];
+    this.onResume = [];
+    this.paused = false;
     this.unsynced = [];
     this.ownOps.clear();
     this.reads.clear();
@@ -101,7 +111,7 @@ export class SimNode {
     this.env.q.after(delay, () => {
       if (epoch !== this.epoch) return;
       this.run(() => this.core.tick());
-      this.scheduleTick(epoch, this.params.tickMs);
+      this.scheduleTick(epoch, this.params.tickMs * this.skew);
     });
   }
 
@@ -142,7 +152,7 @@ export class SimNode {
   /** Runs `fn` now, or after the in-flight fsync; nothing happens while down. */
   private run(fn: () => void): void {
     if (!this.up) return;
-    if (this.busy) {
+    if (this.busy || this.paused) {
       this.inbox.push(fn);
       return;
     }
@@ -151,11 +161,31 @@ export class SimNode {
   }
 
   private pump(): void {
-    while (this.up && !this.busy && this.core.hasReady()) this.handleReady(this.core.ready());
-    while (this.up && !this.busy && this.inbox.length > 0) {
+    while (this.idle() && this.core.hasReady()) this.handleReady(this.core.ready());
+    while (this.idle() && this.inbox.length > 0) {
       this.inbox.shift()?.();
-      while (this.up && !this.busy && this.core.hasReady()) this.handleReady(this.core.ready());
+      while (this.idle() && this.core.hasReady()) this.handleReady(this.core.ready());
     }
+  }
+
+  private idle(): boolean {
+    return this.up && !this.busy && !this.paused;
+  }
+
+  /** Freezes the process for `ms` (a GC pause or SIGSTOP); everything resumes afterwards. */
+  pause(ms: number): void {
+    if (!this.up || this.paused) return;
+    this.paused = true;
+    const epoch = this.epoch;
+    this.env.trace(() => `${this.id} paused for ${ms.toFixed(0)} ms`);
+    this.env.q.after(ms, () => {
+      if (epoch !== this.epoch) return;
+      this.paused = false;
+      const resumed = this.onResume;
+      this.onResume = [];
+      for (const fn of resumed) fn();
+      if (this.idle()) this.pump();
+    });
   }
 
   private handleReady(rd: Ready): void {
@@ -165,6 +195,9 @@ export class SimNode {
     // Observe leadership in the very step that produced it (before any fsync delay).
     if (rd.softState !== undefined) this.role = rd.softState.role;
     if (rd.softState?.role === 'leader') this.reportLeader();
+    if (this.role === 'leader' && rd.hardState !== undefined) {
+      this.env.observer.onCommit(this.id, rd.hardState.term, rd.hardState.commit);
+    }
     const w: PendingWrite = { entries: rd.entries };
     if (rd.snapshot !== undefined) w.snapshot = rd.snapshot;
     if (rd.hardState !== undefined) w.hardState = rd.hardState;
@@ -191,6 +224,10 @@ export class SimNode {
 
   private fsyncDone(epoch: number, rd: Ready): void {
     if (epoch !== this.epoch) return;
+    if (this.paused) {
+      this.onResume.push(() => this.fsyncDone(epoch, rd));
+      return;
+    }
     if (this.env.fsyncFails(this.id)) {
       // Never ack what is not durable: stop the node instead (fsyncgate).
       this.env.trace(() => `${this.id} fsync failed`);

@@ -11,6 +11,9 @@ import { Prng } from './prng.js';
 import { SimNetwork } from './sim-network.js';
 import { SimNode } from './sim-node.js';
 
+/** A run is stopped (and fails) past this many events: ~10x a normal run's. */
+const MAX_EVENTS = 1_000_000;
+
 /** Outcome of one run. `trace` is filled only when tracing was on. */
 export interface SimResult {
   seed: number;
@@ -103,13 +106,13 @@ export class Simulation implements SimEnv {
     for (const c of this.clients.values()) c.start();
     const faults = new FaultInjector(this);
     faults.start();
-    this.q.runUntil(faultMs);
+    this.q.runUntil(faultMs, MAX_EVENTS);
     faults.stopAndHeal();
     this.trace(() => 'healed: no more faults');
-    this.q.runUntil(faultMs + settleMs);
+    this.q.runUntil(faultMs + settleMs, MAX_EVENTS);
     this.checkLiveness(faultMs);
     for (const c of this.clients.values()) c.stop();
-    this.q.runUntil(faultMs + settleMs + 1000);
+    this.q.runUntil(faultMs + settleMs + 1000, MAX_EVENTS);
     this.checkConvergence();
     checkLogMatching([...this.nodes.values()].map(logView));
     this.checkLinearizable();
@@ -146,7 +149,7 @@ export class Simulation implements SimEnv {
 
   private checkLinearizable(): void {
     const history = [...this.clients.values()].flatMap((c) => c.history);
-    const res = checkOperations(kvModel, history, { maxSteps: 2_000_000 });
+    const res = checkOperations(kvModel, history, { maxSteps: 300_000 });
     this.linResult = res.result;
     if (res.result !== 'illegal') return;
     const ops = res.partition.map((op) => kvModel.describe?.(op) ?? '').join('\n  ');
