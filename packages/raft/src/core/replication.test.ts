@@ -85,4 +85,26 @@ describe('§5.3 replication flow control (etcd progress states)', () => {
     expect(rejects).toEqual(['a->c MsgAppResp term=3 index=7 reject hint=7/1']);
     expect(net.node('a').appliedData()).toEqual(['fresh0', 'fresh1', 'fresh2', 'fresh3', 'fresh4']);
   });
+
+  it('a rejection at or below the acknowledged match is ignored (no probe/reject storm)', () => {
+    const net = new Network(['a', 'b', 'c']);
+    net.campaign('a');
+    net.propose('a', 'x');
+    const a = net.node('a');
+    const match = a.core.status().progress?.b?.match ?? 0;
+    expect(match).toBe(2);
+    // b claims not to have an entry it acknowledged (it broke its durability promise).
+    const reject = {
+      type: 'MsgAppResp' as const,
+      from: 'b',
+      to: 'a',
+      term: 1,
+      index: match,
+      reject: true,
+      rejectHint: 1,
+    };
+    for (let i = 0; i < 3; i++) a.core.step({ ...reject, logTerm: 1, commit: 0, entries: [] });
+    expect(appsTo(a.drain(), 'b')).toHaveLength(0);
+    expect(a.core.status().progress?.b?.match).toBe(match);
+  });
 });
