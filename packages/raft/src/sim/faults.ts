@@ -12,7 +12,8 @@ type Fault =
   | 'crash'
   | 'fsync-fail'
   | 'conf-change'
-  | 'transfer';
+  | 'transfer'
+  | 'truncate-own-term';
 
 /**
  * Schedules random faults during the fault phase: partitions (symmetric,
@@ -24,7 +25,15 @@ export class FaultInjector {
   private readonly menu: Fault[];
 
   constructor(private readonly sim: Simulation) {
-    const m: Fault[] = ['partition', 'one-way', 'isolate-leader', 'heal', 'heal', 'pause'];
+    const m: Fault[] = [
+      'partition',
+      'one-way',
+      'isolate-leader',
+      'heal',
+      'heal',
+      'pause',
+      'truncate-own-term',
+    ];
     if (sim.cfg.crashes) m.push('crash', 'crash', 'fsync-fail');
     if (sim.cfg.membership) m.push('conf-change', 'conf-change', 'conf-change', 'transfer');
     this.menu = m;
@@ -41,6 +50,7 @@ export class FaultInjector {
     this.active = false;
     const sim = this.sim;
     sim.net.faults = CALM;
+    sim.net.truncateOwnTerm = false;
     sim.net.heal();
     sim.fsyncFailures.clear();
     for (const n of sim.nodes.values()) if (!n.up) n.start();
@@ -72,6 +82,8 @@ export class FaultInjector {
         return sim.net.heal();
       case 'pause':
         return sim.rng.pick([...sim.nodes.values()]).pause(50 + sim.rng.int(600));
+      case 'truncate-own-term':
+        return this.truncateOwnTerm();
       case 'crash':
         return this.crash(sim.rng.pick([...sim.nodes.values()]));
       case 'fsync-fail':
@@ -81,6 +93,14 @@ export class FaultInjector {
       case 'transfer':
         return this.transfer();
     }
+  }
+
+  private truncateOwnTerm(): void {
+    const sim = this.sim;
+    sim.net.truncateOwnTerm = true;
+    sim.q.after(50 + sim.rng.int(300), () => {
+      sim.net.truncateOwnTerm = false;
+    });
   }
 
   private twoNodes(): [string, string] {

@@ -49,7 +49,18 @@ export class SimNetwork {
     if (this.rng.chance(this.faults.duplicate)) this.schedule(m);
   }
 
-  private schedule(m: Message): void {
+  /**
+   * While set, MsgApp batches lose their suffix from the first entry of the
+   * sender's current term, and are lost if nothing is left. The result is
+   * still a valid MsgApp (a prefix, as a smaller maxSizePerMsg would have
+   * sent), but it lets old-term entries reach a majority without the new
+   * leader's no-op: the Figure 8 setting.
+   */
+  truncateOwnTerm = false;
+
+  private schedule(sent: Message): void {
+    const m = this.truncateOwnTerm ? truncateOwnTerm(sent) : sent;
+    if (m === undefined) return;
     const f = this.faults;
     let delay = f.minDelayMs + this.rng.next() * (f.maxDelayMs - f.minDelayMs);
     if (this.rng.chance(f.straggle)) delay += 20 + this.rng.int(200);
@@ -86,4 +97,12 @@ export class SimNetwork {
   partitioned(): boolean {
     return this.blocked.size > 0;
   }
+}
+
+/** The prefix of a MsgApp before its sender's own-term entries; lost if nothing is left. */
+function truncateOwnTerm(m: Message): Message | undefined {
+  if (m.type !== 'MsgApp') return m;
+  const cut = m.entries.findIndex((e) => e.term === m.term);
+  if (cut < 0) return m;
+  return cut === 0 ? undefined : { ...m, entries: m.entries.slice(0, cut) };
 }
