@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonProcess } from './helpers/daemon.js';
@@ -45,6 +46,11 @@ afterAll(async () => {
 });
 
 describe('single node on the real Docker engine', () => {
+  it('serves the API on a unix socket only root can use (mode 0600)', async () => {
+    const { mode } = await stat(d.socket);
+    expect(mode & 0o777).toBe(0o600);
+  });
+
   it('service create --replicas 15 reaches 15 running containers, named <service>.<slot>.<task>', async () => {
     const r = await d.cli([
       'service',
