@@ -303,4 +303,17 @@ describe('single node on the real Docker engine', () => {
     expect(acked.filter((n) => !names.has(n))).toEqual([]);
     for (const n of names) if (/^w\d+$/.test(n)) await d.client.removeService(n);
   });
+
+  it('--host reaches the API over loopback TCP when the daemon listens with --tcp', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    d.extraArgs = ['--tcp', `127.0.0.1:${port}`];
+    try {
+      await d.restart('SIGTERM');
+      const r = await d.cli(['--host', `tcp://127.0.0.1:${port}`, 'node', 'ls']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Ready\s+Active\s+Leader/);
+    } finally {
+      d.extraArgs = [];
+    }
+  });
 });

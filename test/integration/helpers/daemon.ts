@@ -18,6 +18,8 @@ export class DaemonProcess {
   readonly socket: string;
   readonly client: SwarmletClient;
   private logs = '';
+  /** Extra swarmletd flags used from the next `start()` on (e.g. `--tcp`). */
+  extraArgs: string[] = [];
 
   private constructor(readonly dir: string) {
     this.socket = join(dir, 'swarmlet.sock');
@@ -37,7 +39,16 @@ export class DaemonProcess {
   async start(): Promise<void> {
     const child = spawn(
       process.execPath,
-      [DAEMON_BIN, '--data-dir', this.dataDir, '--socket', this.socket, '--log-level', 'debug'],
+      [
+        DAEMON_BIN,
+        '--data-dir',
+        this.dataDir,
+        '--socket',
+        this.socket,
+        '--log-level',
+        'debug',
+        ...this.extraArgs,
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
