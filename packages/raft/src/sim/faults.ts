@@ -1,4 +1,5 @@
 import type { ConfChange } from '../types.js';
+import { Figure8 } from './figure8.js';
 import type { SimNode } from './sim-node.js';
 import type { Simulation } from './simulation.js';
 import { CALM } from './sim-network.js';
@@ -13,7 +14,8 @@ type Fault =
   | 'fsync-fail'
   | 'conf-change'
   | 'transfer'
-  | 'truncate-own-term';
+  | 'truncate-own-term'
+  | 'figure8';
 
 /**
  * Schedules random faults during the fault phase: partitions (symmetric,
@@ -22,6 +24,8 @@ type Fault =
  */
 export class FaultInjector {
   private active = true;
+  /** A scripted scenario owns the network; random faults pause meanwhile. */
+  private scripted = false;
   private readonly menu: Fault[];
 
   constructor(private readonly sim: Simulation) {
@@ -36,6 +40,7 @@ export class FaultInjector {
     ];
     if (sim.cfg.crashes) m.push('crash', 'crash', 'fsync-fail');
     if (sim.cfg.membership) m.push('conf-change', 'conf-change', 'conf-change', 'transfer');
+    if (sim.cfg.initialVoters === 5 && sim.cfg.crashes) m.push('figure8', 'figure8', 'figure8');
     this.menu = m;
   }
 
@@ -67,6 +72,7 @@ export class FaultInjector {
 
   private inject(f: Fault): void {
     const sim = this.sim;
+    if (this.scripted) return;
     sim.trace(() => `fault ${f}`);
     switch (f) {
       case 'partition':
@@ -82,6 +88,13 @@ export class FaultInjector {
         return sim.net.heal();
       case 'pause':
         return sim.rng.pick([...sim.nodes.values()]).pause(50 + sim.rng.int(600));
+      case 'figure8':
+        this.scripted = true;
+        return new Figure8(
+          sim,
+          () => this.active,
+          () => (this.scripted = false),
+        ).start();
       case 'truncate-own-term':
         return this.truncateOwnTerm();
       case 'crash':

@@ -39,6 +39,8 @@ export class SimNetwork {
     private readonly rng: Prng,
     private readonly deliver: (m: Message) => void,
     private readonly trace: (line: () => string) => void,
+    /** Whether the receiver's log matches a MsgApp's (index, logTerm): a test oracle. */
+    private readonly accepts: (m: Message) => boolean = () => true,
   ) {}
 
   /** Sends `m`, subject to the current faults and cuts. */
@@ -51,7 +53,8 @@ export class SimNetwork {
 
   /**
    * While set, MsgApp batches lose their suffix from the first entry of the
-   * sender's current term, and are lost if nothing is left. The result is
+   * sender's current term (see `truncateOwnTerm` for batches that start
+   * with one). The result is
    * still a valid MsgApp (a prefix, as a smaller maxSizePerMsg would have
    * sent), but it lets old-term entries reach a majority without the new
    * leader's no-op: the Figure 8 setting.
@@ -59,7 +62,7 @@ export class SimNetwork {
   truncateOwnTerm = false;
 
   private schedule(sent: Message): void {
-    const m = this.truncateOwnTerm ? truncateOwnTerm(sent) : sent;
+    const m = this.truncateOwnTerm ? truncateOwnTerm(sent, this.accepts) : sent;
     if (m === undefined) return;
     const f = this.faults;
     let delay = f.minDelayMs + this.rng.next() * (f.maxDelayMs - f.minDelayMs);
@@ -99,10 +102,17 @@ export class SimNetwork {
   }
 }
 
-/** The prefix of a MsgApp before its sender's own-term entries; lost if nothing is left. */
-function truncateOwnTerm(m: Message): Message | undefined {
+/**
+ * The prefix of a MsgApp before its sender's own-term entries. A batch that
+ * starts with such an entry is lost if the receiver would accept it, and
+ * delivered whole if it will be rejected anyway (so probing still works).
+ * Emptied appends are never delivered: they would be probes the leader never
+ * sent, and their acks look like stale acks.
+ */
+function truncateOwnTerm(m: Message, accepts: (m: Message) => boolean): Message | undefined {
   if (m.type !== 'MsgApp') return m;
   const cut = m.entries.findIndex((e) => e.term === m.term);
   if (cut < 0) return m;
-  return cut === 0 ? undefined : { ...m, entries: m.entries.slice(0, cut) };
+  if (cut > 0) return { ...m, entries: m.entries.slice(0, cut) };
+  return accepts(m) ? undefined : m;
 }

@@ -144,6 +144,13 @@ export class SimNode {
     });
   }
 
+  /** True if this node's log (as last written) holds an entry at `index` with `term`. */
+  hasEntry(index: number, term: number): boolean {
+    if (!this.up) return false;
+    if (index < this.mem.firstIndex() - 1 || index > this.mem.lastIndex()) return false;
+    return this.mem.term(index) === term;
+  }
+
   /** Runs an operator action against the core (conf change, transfer) in the node's loop. */
   admin(fn: (core: RaftCore) => void): void {
     this.run(() => fn(this.core));

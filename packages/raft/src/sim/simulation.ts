@@ -49,6 +49,7 @@ export class Simulation implements SimEnv {
       this.rng,
       (m) => this.nodes.get(m.to)?.deliver(m),
       (l) => this.trace(l),
+      (m) => this.nodes.get(m.to)?.hasEntry(m.index, m.logTerm) ?? false,
     );
     const conf = { voters: cfg.nodeIds.slice(0, cfg.initialVoters), learners: [] };
     for (const id of cfg.nodeIds) this.nodes.set(id, new SimNode(id, conf, cfg.node, this));
