@@ -28,7 +28,7 @@ if (single === undefined)
       expect(runSeed(43, true).trace).not.toEqual(a.trace);
     });
 
-    it('exercises crashes, snapshots, membership changes and transfers across seeds', () => {
+    it('exercises crashes, snapshots, membership changes, transfers, pauses and Figure 8 across seeds', () => {
       const seen = new Set<string>();
       for (let seed = 1; seed <= 60; seed++) {
         for (const line of runSeed(seed, true).trace) {
@@ -42,6 +42,9 @@ if (single === undefined)
             'transfer',
             'partition',
             'cut ',
+            'paused for',
+            'fault truncate-own-term',
+            'figure8: (d)',
           ]) {
             if (line.includes(k)) seen.add(k);
           }
@@ -60,6 +63,9 @@ if (single === undefined)
           'partition',
           'proposed',
           'transfer',
+          'paused for',
+          'fault truncate-own-term',
+          'figure8: (d)',
         ].sort(),
       );
     });
