@@ -40,7 +40,7 @@ export class Figure8 {
     sim.trace(() => `figure8: (a) ${l1.id} with ${x} only`);
     sim.net.heal();
     sim.net.partition([[l1.id, x], rest]);
-    // Writes that only L1 and X will hold (an operator's client, session 'fig8').
+    // Writes that only L1 and X will hold (a client session of its own per script).
     for (let i = 0; i < 2; i++) {
       const client = `fig8@${sim.q.now.toFixed(3)}`;
       const seq = this.seq++;
