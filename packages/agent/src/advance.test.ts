@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Task, TaskState, TaskStatus } from '@swarmlet/api-types';
-import { sampleTaskSpec } from '@swarmlet/api-types/testing';
+import { sampleAssignedTask, sampleTaskSpec } from '@swarmlet/api-types/testing';
 import { advance, type StepResult } from './advance.js';
 import {
   ExecutorError,
@@ -50,18 +50,11 @@ class ScriptedController implements TaskController {
 }
 
 function task(desired: TaskState = 'running', image = 'busybox'): Task {
-  return {
-    id: 'task1',
-    meta: { version: 1, createdAt: '', updatedAt: '' },
-    serviceId: 'svc',
-    serviceName: 'web',
-    slot: 1,
-    nodeId: 'n1',
+  return sampleAssignedTask({
     spec: sampleTaskSpec({ container: { image, stopGracePeriodMs: 0 } }),
-    specVersion: 1,
     desiredState: desired,
     status: status('assigned'),
-  };
+  });
 }
 
 function status(state: TaskState): TaskStatus {

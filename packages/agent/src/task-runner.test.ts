@@ -1,24 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Task, TaskState, TaskStatus } from '@swarmlet/api-types';
-import { sampleTaskSpec } from '@swarmlet/api-types/testing';
+import { sampleAssignedTask, sampleTaskSpec } from '@swarmlet/api-types/testing';
 import { ExecutorError, type TaskController } from './executor.js';
 import { FakeExecutor } from './fake-executor.js';
 import { Semaphore } from './semaphore.js';
 import { TaskRunner } from './task-runner.js';
 
 function task(desired: TaskState = 'running', state: TaskState = 'assigned'): Task {
-  return {
-    id: 'task1',
-    meta: { version: 1, createdAt: '', updatedAt: '' },
-    serviceId: 'svc',
-    serviceName: 'web',
-    slot: 1,
-    nodeId: 'n1',
-    spec: sampleTaskSpec({ container: { image: 'busybox', stopGracePeriodMs: 0 } }),
-    specVersion: 1,
+  return sampleAssignedTask({
+    spec: sampleTaskSpec({ container: { stopGracePeriodMs: 0 } }),
     desiredState: desired,
     status: { state, timestamp: '', message: '', err: '', containerId: '' },
-  };
+  });
 }
 
 interface Harness {

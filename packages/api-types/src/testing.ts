@@ -1,4 +1,5 @@
 import type { ContainerSpec, ServiceSpec, TaskSpec } from './service.js';
+import type { Task } from './task.js';
 import type { Resources } from './common.js';
 import type { RestartPolicy } from './service.js';
 
@@ -49,4 +50,24 @@ export function sampleServiceSpec(
   task: SampleTaskSpecFields = {},
 ): ServiceSpec {
   return { name, labels: {}, mode: 'replicated', replicas, task: sampleTaskSpec(task) };
+}
+
+/**
+ * A task already assigned to node `n1` (id `task1`, service `web`, slot 1), for agent and
+ * executor tests; `overrides` replace whole top-level fields.
+ */
+export function sampleAssignedTask(overrides: Partial<Task> = {}): Task {
+  return {
+    id: 'task1',
+    meta: { version: 1, createdAt: '', updatedAt: '' },
+    serviceId: 'svc',
+    serviceName: 'web',
+    slot: 1,
+    nodeId: 'n1',
+    spec: sampleTaskSpec(),
+    specVersion: 1,
+    desiredState: 'running',
+    status: { state: 'assigned', timestamp: '', message: '', err: '', containerId: '' },
+    ...overrides,
+  };
 }

@@ -1,4 +1,4 @@
-import type { ObjectKind, Proposal, StoreAction, StoreSnapshot } from './kinds.js';
+import type { ObjectKind, Proposal, StoreAction, StoreSnapshot, StoredObject } from './kinds.js';
 import type { Proposer } from './proposer.js';
 import { InstantProposer } from './proposer.js';
 import { Tables } from './tables.js';
@@ -134,7 +134,7 @@ export class MemoryStore {
     }
   }
 
-  private emit(proposal: Proposal, olds: readonly (StoredOld | undefined)[]): void {
+  private emit(proposal: Proposal, olds: readonly (StoredObject | undefined)[]): void {
     if (this.watchers.size === 0) return;
     const events = proposal.actions.map(
       (a, i) =>
@@ -152,5 +152,3 @@ export class MemoryStore {
     return run;
   }
 }
-
-type StoredOld = Parameters<Tables['apply']>[1][number]['object'];

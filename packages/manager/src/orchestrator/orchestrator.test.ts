@@ -30,7 +30,7 @@ describe('releaseHeldTasks', () => {
 
   it('releases a held task once its delay has passed, exactly at the due time', () => {
     const tasks = [task('a', T0, 'ready', svc)];
-    expect(releaseHeldTasks(svc, tasks, T0 + 5_000)).toEqual({
+    expect(releaseHeldTasks(tasks, T0 + 5_000)).toEqual({
       release: [
         {
           type: 'set-desired',
@@ -44,7 +44,7 @@ describe('releaseHeldTasks', () => {
   });
 
   it('keeps holding before the due time and asks to wake at it', () => {
-    expect(releaseHeldTasks(svc, [task('a', T0, 'ready', svc)], T0 + 4_999)).toEqual({
+    expect(releaseHeldTasks([task('a', T0, 'ready', svc)], T0 + 4_999)).toEqual({
       release: [],
       wakeAt: T0 + 5_000,
     });
@@ -57,7 +57,7 @@ describe('releaseHeldTasks', () => {
       task('c', T0 + 1_000, 'ready', svc),
       task('d', T0 - 10_000, 'ready', svc),
     ];
-    const { release, wakeAt } = releaseHeldTasks(svc, tasks, T0 + 1_000);
+    const { release, wakeAt } = releaseHeldTasks(tasks, T0 + 1_000);
     expect(release.map((a) => a.type === 'set-desired' && a.taskId)).toEqual(['d']);
     expect(wakeAt).toBe(T0 + 5_000);
   });
@@ -65,7 +65,7 @@ describe('releaseHeldTasks', () => {
   it.each(['running', 'shutdown', 'remove', 'new'] as const)(
     'ignores tasks with desired state %s',
     (desired) => {
-      expect(releaseHeldTasks(svc, [task('a', T0, desired, svc)], T0 + 60_000)).toEqual({
+      expect(releaseHeldTasks([task('a', T0, desired, svc)], T0 + 60_000)).toEqual({
         release: [],
         wakeAt: Infinity,
       });
@@ -74,6 +74,6 @@ describe('releaseHeldTasks', () => {
 
   it('releases at once when the delay is zero', () => {
     const s = service(0);
-    expect(releaseHeldTasks(s, [task('a', T0, 'ready', s)], T0).release).toHaveLength(1);
+    expect(releaseHeldTasks([task('a', T0, 'ready', s)], T0).release).toHaveLength(1);
   });
 });

@@ -90,7 +90,7 @@ export class Orchestrator {
       now,
       restartHistory: (slot) => this.history.get(serviceId, slot),
     });
-    const { release, wakeAt } = releaseHeldTasks(service, tasks, now);
+    const { release, wakeAt } = releaseHeldTasks(tasks, now);
     return { service, actions: [...actions, ...release], wakeAt };
   }
 
@@ -113,7 +113,6 @@ interface Plan {
 
 /** Tasks held in `ready` by a restart delay move to `running` once the delay has passed. */
 export function releaseHeldTasks(
-  service: Service,
   tasks: readonly Task[],
   now: number,
 ): { release: OrchestratorAction[]; wakeAt: number } {

@@ -140,7 +140,6 @@ describe('reconcileReplicated: scale up', () => {
         type: 'create',
         slot,
         desiredState: 'running',
-        startAt: NOW,
         restart: false,
       })),
     );
@@ -280,7 +279,7 @@ describe('reconcileReplicated: ended tasks', () => {
         desiredState: 'shutdown',
         message: `task ended: ${state}`,
       },
-      { type: 'create', slot: 2, desiredState: 'running', startAt: NOW, restart: true },
+      { type: 'create', slot: 2, desiredState: 'running', restart: true },
     ]);
     expectIdempotent(svc, tasks);
   });
@@ -293,7 +292,7 @@ describe('reconcileReplicated: ended tasks', () => {
     const tasks = [task(svc, 1, { id: 'x', node: 'n1', state: 'running' })];
     expect(reconcile(svc, tasks, { nodes })).toEqual([
       { type: 'set-desired', taskId: 'x', desiredState: 'shutdown', message },
-      { type: 'create', slot: 1, desiredState: 'running', startAt: NOW, restart: true },
+      { type: 'create', slot: 1, desiredState: 'running', restart: true },
     ]);
     expectIdempotent(svc, tasks, { nodes });
   });
@@ -370,11 +369,11 @@ describe('reconcileReplicated: ended tasks', () => {
     });
   });
 
-  it('holds a delayed restart in desired ready until startAt', () => {
+  it('holds a delayed restart in desired ready', () => {
     const svc = service(1, { delayMs: 5_000 });
     const tasks = [task(svc, 1, { id: 'x', state: 'failed' })];
     expect(creates(reconcile(svc, tasks))).toEqual([
-      { type: 'create', slot: 1, desiredState: 'ready', startAt: NOW + 5_000, restart: true },
+      { type: 'create', slot: 1, desiredState: 'ready', restart: true },
     ]);
     expectIdempotent(svc, tasks);
   });
@@ -427,7 +426,7 @@ describe('reconcileReplicated: finished slots', () => {
       task(svc, 2, { state: 'complete', desired: 'shutdown', specVersion: SPEC_VERSION - 1 }),
     ];
     expect(creates(reconcile(svc, tasks))).toEqual([
-      { type: 'create', slot: 2, desiredState: 'running', startAt: NOW, restart: false },
+      { type: 'create', slot: 2, desiredState: 'running', restart: false },
     ]);
     expectIdempotent(svc, tasks);
   });
@@ -438,7 +437,7 @@ describe('reconcileReplicated: finished slots', () => {
     const actions = reconcile(svc, tasks);
     expect(desired(actions, 'shutdown')).toEqual(['x']);
     expect(creates(actions)).toEqual([
-      { type: 'create', slot: 1, desiredState: 'running', startAt: NOW, restart: false },
+      { type: 'create', slot: 1, desiredState: 'running', restart: false },
     ]);
     expectIdempotent(svc, tasks);
   });

@@ -64,7 +64,6 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
           type: 'create',
           slot,
           desiredState: delayed ? 'ready' : 'running',
-          startAt: now + policy.delayMs,
           restart: true,
         });
         live.add(slot);
@@ -80,7 +79,7 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
   for (let slot = 1; occupied.size < want; slot++) {
     if (occupied.has(slot)) continue;
     occupied.add(slot);
-    actions.push({ type: 'create', slot, desiredState: 'running', startAt: now, restart: false });
+    actions.push({ type: 'create', slot, desiredState: 'running', restart: false });
   }
   let removed = new Set<number>();
   if (occupied.size > want) {
@@ -109,7 +108,7 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
   const kept = [...live].filter(
     (slot) => !removed.has(slot) && (slots.get(slot) ?? []).some(isLive),
   );
-  actions.push(...updateActions(service, slots, kept, isLive, now));
+  actions.push(...updateActions(service, slots, kept, isLive));
   return dedupe(actions);
 }
 

@@ -50,13 +50,13 @@ describe('updateActions (basic update: one slot at a time, start-first)', () => 
 
   it('does nothing when every live task runs the current spec', () => {
     const tasks = [1, 2, 3].map((s) => task(newSvc, s, 'running'));
-    expect(updateActions(newSvc, bySlot(tasks), [1, 2, 3], live, 0)).toEqual([]);
+    expect(updateActions(newSvc, bySlot(tasks), [1, 2, 3], live)).toEqual([]);
   });
 
   it('starts a replacement in the lowest outdated slot only, beside the old task', () => {
     const tasks = [1, 2, 3].map((s) => task(oldSvc, s, 'running'));
-    expect(updateActions(newSvc, bySlot(tasks), [1, 2, 3], live, 0)).toEqual([
-      { type: 'create', slot: 1, desiredState: 'running', startAt: 0, restart: false },
+    expect(updateActions(newSvc, bySlot(tasks), [1, 2, 3], live)).toEqual([
+      { type: 'create', slot: 1, desiredState: 'running', restart: false },
     ]);
   });
 
@@ -65,7 +65,7 @@ describe('updateActions (basic update: one slot at a time, start-first)', () => 
       ...[1, 2, 3].map((s) => task(oldSvc, s, 'running')),
       task(newSvc, 1, 'starting'),
     ];
-    expect(updateActions(newSvc, bySlot(tasks), [1, 2, 3], live, 0)).toEqual([]);
+    expect(updateActions(newSvc, bySlot(tasks), [1, 2, 3], live)).toEqual([]);
   });
 
   it('shuts the old task down once its replacement runs, and moves to the next slot', () => {
@@ -76,22 +76,22 @@ describe('updateActions (basic update: one slot at a time, start-first)', () => 
       task(oldSvc, 3, 'running'),
       task(newSvc, 1, 'running'),
     ];
-    expect(updateActions(newSvc, bySlot(tasks), [1, 2, 3], live, 0)).toEqual([
+    expect(updateActions(newSvc, bySlot(tasks), [1, 2, 3], live)).toEqual([
       {
         type: 'set-desired',
         taskId: old1.id,
         desiredState: 'shutdown',
         message: 'replaced by an updated task',
       },
-      { type: 'create', slot: 2, desiredState: 'running', startAt: 0, restart: false },
+      { type: 'create', slot: 2, desiredState: 'running', restart: false },
     ]);
   });
 
   it('holds a retry of a failed replacement for the restart delay', () => {
     const svc = service('img:2', 2000);
     const tasks = [task(oldSvc, 1, 'running'), task(svc, 1, 'failed', 'shutdown')];
-    expect(updateActions(svc, bySlot(tasks), [1], live, 100)).toEqual([
-      { type: 'create', slot: 1, desiredState: 'ready', startAt: 2100, restart: false },
+    expect(updateActions(svc, bySlot(tasks), [1], live)).toEqual([
+      { type: 'create', slot: 1, desiredState: 'ready', restart: false },
     ]);
   });
 

@@ -21,7 +21,6 @@ export function updateActions(
   slots: ReadonlyMap<number, readonly Task[]>,
   liveSlots: readonly number[],
   isLive: (t: Task) => boolean,
-  now: number,
 ): OrchestratorAction[] {
   const actions: OrchestratorAction[] = [];
   const outdated: number[] = [];
@@ -57,7 +56,6 @@ export function updateActions(
     type: 'create',
     slot: next,
     desiredState: hold ? 'ready' : 'running',
-    startAt: now + (hold ? delayMs : 0),
     restart: false,
   });
   return actions;
