@@ -26,9 +26,8 @@ export class SwarmletClient implements ControlApi {
   private readonly http: HttpTransport;
 
   constructor(opts: SwarmletClientOptions) {
-    const endpoint: Endpoint =
-      'socketPath' in opts ? { socketPath: opts.socketPath } : { url: opts.url };
-    this.http = new HttpTransport(endpoint, opts.timeoutMs);
+    const { timeoutMs, ...endpoint } = opts;
+    this.http = new HttpTransport(endpoint as Endpoint, timeoutMs);
   }
 
   /** `unix:///path` or the URL origin, for messages. */

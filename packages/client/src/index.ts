@@ -1,2 +1,2 @@
 export { SwarmletClient, type SwarmletClientOptions } from './client.js';
-export type { Endpoint } from './transport.js';
+export type { ClientTls, Endpoint } from './transport.js';

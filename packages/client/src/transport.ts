@@ -2,8 +2,20 @@ import { SwarmletError } from '@swarmlet/api-types';
 import { Agent, type Dispatcher } from 'undici';
 import { connectionError, responseError } from './errors.js';
 
-/** Where the daemon listens: its unix socket (the default for the CLI) or a TCP URL. */
-export type Endpoint = { socketPath: string } | { url: string };
+/** PEM material for HTTPS: the CA that signs the server, and our client certificate if any. */
+export interface ClientTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * Where the daemon listens: its unix socket (the default for the CLI) or a URL. Over TCP the
+ * API needs a client certificate (`tls.cert`/`tls.key`) or a bearer `token`.
+ */
+export type Endpoint =
+  | { socketPath: string; headers?: Record<string, string> }
+  | { url: string; tls?: ClientTls; token?: string; headers?: Record<string, string> };
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
@@ -20,6 +32,7 @@ export interface CallOptions {
 export class HttpTransport {
   private readonly agent: Agent;
   private readonly origin: string;
+  private readonly headers: Record<string, string>;
   /** Human-readable target for error messages (`unix:///var/run/swarmlet.sock`). */
   readonly target: string;
 
@@ -31,10 +44,13 @@ export class HttpTransport {
       this.agent = new Agent({ connect: { socketPath: endpoint.socketPath } });
       this.origin = 'http://localhost';
       this.target = `unix://${endpoint.socketPath}`;
+      this.headers = { ...endpoint.headers };
     } else {
-      this.agent = new Agent();
+      this.agent = new Agent(endpoint.tls ? { connect: { ...endpoint.tls } } : {});
       this.origin = new URL(endpoint.url).origin;
       this.target = this.origin;
+      this.headers = { ...endpoint.headers };
+      if (endpoint.token) this.headers.authorization = `Bearer ${endpoint.token}`;
     }
   }
 
@@ -68,7 +84,10 @@ export class HttpTransport {
         origin: this.origin,
         path,
         method,
-        headers: json === undefined ? {} : { 'content-type': 'application/json' },
+        headers:
+          json === undefined
+            ? this.headers
+            : { ...this.headers, 'content-type': 'application/json' },
         ...(json === undefined ? {} : { body: json }),
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,

@@ -18,3 +18,4 @@ export * from './dispatcher/assignments.js';
 export * from './dispatcher/dispatcher.js';
 export * from './testing.js';
 export * from './orchestrator/update.js';
+export * from './replication/index.js';

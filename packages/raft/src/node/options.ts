@@ -34,11 +34,21 @@ export interface RaftNodeOptions<R> {
   rand?: () => number;
   /** Called once if the node stops because of an error (storage failure, apply throwing). */
   onFatal?: (err: unknown) => void;
+  /** Called from the loop whenever the known leader or this node's role changes. */
+  onLeaderChange?: (change: LeaderChange) => void;
+}
+
+/** What `onLeaderChange` reports: the leader this node now knows ('' if none) and whether it is this node. */
+export interface LeaderChange {
+  leader: string;
+  isLeader: boolean;
 }
 
 /** `RaftNodeOptions` with defaults applied. */
-export type ResolvedNodeOptions<R> = Required<Omit<RaftNodeOptions<R>, 'onFatal'>> &
-  Pick<RaftNodeOptions<R>, 'onFatal'>;
+export type ResolvedNodeOptions<R> = Required<
+  Omit<RaftNodeOptions<R>, 'onFatal' | 'onLeaderChange'>
+> &
+  Pick<RaftNodeOptions<R>, 'onFatal' | 'onLeaderChange'>;
 
 /** Fills in defaults. */
 export function resolveNodeOptions<R>(o: RaftNodeOptions<R>): ResolvedNodeOptions<R> {

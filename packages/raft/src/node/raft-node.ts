@@ -7,6 +7,7 @@ import type {
   ConfState,
   Entry,
   Message,
+  RaftStatus,
   Ready,
   SoftState,
 } from '../types.js';
@@ -52,6 +53,7 @@ export class RaftNode<R = unknown> {
   private readonly tag = randomBytes(6).toString('base64');
   private seq = 0;
   private soft: SoftState = { lead: NO_NODE, role: 'follower' };
+  private transfers: string[] = [];
   private readonly ap: Applier<R>;
   private ticks = 0;
   private inbox: Message[] = [];
@@ -148,6 +150,21 @@ export class RaftNode<R = unknown> {
     return this.ap.applied;
   }
 
+  /** Asks this node, if leader, to hand leadership to `to` (§3.10); best effort, check `leader` after. */
+  transferLeader(to: string): void {
+    this.push(() => this.transfers.push(to));
+  }
+
+  /** The core's status (membership, and per-peer progress on a leader). */
+  status(): RaftStatus {
+    return this.requireCore().status();
+  }
+
+  /** Transport address (`host:port`) of a member, from the address book; '' if unknown. */
+  peerAddr(id: string): string {
+    return this.ap.addrs.get(id) ?? '';
+  }
+
   /** Current membership as the core sees it. */
   confState(): ConfState {
     return this.requireCore().status().confState;
@@ -241,7 +258,8 @@ export class RaftNode<R = unknown> {
       this.unreachable.size > 0 ||
       this.proposals.length > 0 ||
       this.confChanges.length > 0 ||
-      this.reads.queued
+      this.reads.queued ||
+      this.transfers.length > 0
     );
   }
 
@@ -256,6 +274,7 @@ export class RaftNode<R = unknown> {
     if (this.proposals.length > 0) this.feedProposals(core);
     if (this.confChanges.length > 0) this.feedConfChanges(core);
     if (this.reads.queued) this.reads.feed(core, this.soft.lead);
+    for (const to of this.transfers.splice(0)) core.transferLeader(to);
   }
 
   /** Why this node cannot take proposals now, or undefined if it can (it leads, is a member, no transfer). */
@@ -347,7 +366,11 @@ export class RaftNode<R = unknown> {
 
   private onSoftState(ss: SoftState): void {
     const wasLeader = this.soft.role === 'leader';
+    const before = this.soft;
     this.soft = ss;
+    if (before.lead !== ss.lead || wasLeader !== (ss.role === 'leader')) {
+      this.o.onLeaderChange?.({ leader: ss.lead, isLeader: ss.role === 'leader' });
+    }
     if (wasLeader && ss.role !== 'leader') {
       const err = new LeadershipLostError();
       this.ap.pending.rejectAll(err);

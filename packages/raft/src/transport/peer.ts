@@ -39,7 +39,7 @@ export class PeerConnection {
   constructor(
     readonly id: string,
     private url: string,
-    private readonly clientOpts: ClientOptions,
+    private clientOpts: ClientOptions,
     private readonly opts: PeerOptions,
     /** Called when a message is dropped or queued for a peer that is not connected. */
     private readonly onDrop: () => void,
@@ -63,6 +63,11 @@ export class PeerConnection {
       if (this.ws === ws) this.ws = undefined;
       this.retryLater();
     });
+  }
+
+  /** Options for the next connection (e.g. a renewed certificate); the current one stays. */
+  setClientOptions(opts: ClientOptions): void {
+    this.clientOpts = opts;
   }
 
   /** Points the peer at a new address; the current connection is replaced. */

@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import type { ClientOptions } from 'ws';
+import type { Duplex } from 'node:stream';
+import type { ClientOptions, ServerOptions } from 'ws';
 import { WebSocketServer } from 'ws';
 import type { Message } from '../types.js';
 import { decodeFrame } from './codec.js';
@@ -33,6 +34,11 @@ export interface WsTransportOptions extends Partial<PeerOptions> {
   requireCertId?: boolean;
   /** Largest accepted inbound frame (default 64 MiB). */
   maxFrameBytes?: number;
+  /**
+   * Do not listen: the owner runs the (TLS) server, authenticates the peer and hands `/raft`
+   * upgrades to `handleUpgrade`. `host`/`port` are then ignored.
+   */
+  external?: boolean;
 }
 
 const DEFAULTS: PeerOptions = {
@@ -70,15 +76,51 @@ export class WsTransport implements Transport {
     return (this.server?.address() as AddressInfo | null)?.port ?? this.config.port;
   }
 
+  /**
+   * External mode: completes a WebSocket upgrade the owner's server received on `/raft` (after
+   * its own authentication). The peer names itself in the `x-swarmlet-raft-node` header.
+   */
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const wss = this.wss;
+    if (!wss || !this.started) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  }
+
+  /** Replaces the TLS material (certificate renewal); new outbound connections use it. */
+  setTls(tls: TlsOptions): void {
+    this.config.tls = tls;
+    for (const p of this.peers.values()) p.setClientOptions(this.clientOptions());
+  }
+
   /** @inheritDoc */
   async start(): Promise<void> {
+    if (this.config.external) {
+      this.wss = this.newWss({ noServer: true });
+      this.started = true;
+      for (const p of this.peers.values()) p.connect();
+      return;
+    }
     const tls = this.config.tls;
     const server = tls
       ? https.createServer({ ...tls, requestCert: true, rejectUnauthorized: true })
       : http.createServer();
+    const wss = this.newWss({ server, path: RAFT_WS_PATH });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.config.port, this.config.host ?? '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.wss = wss;
+    this.started = true;
+    for (const p of this.peers.values()) p.connect();
+  }
+
+  private newWss(base: ServerOptions): WebSocketServer {
     const wss = new WebSocketServer({
-      server,
-      path: RAFT_WS_PATH,
+      ...base,
       maxPayload: this.config.maxFrameBytes ?? 64 * 1024 * 1024,
       perMessageDeflate: false,
     });
@@ -91,14 +133,7 @@ export class WsTransport implements Transport {
       ws.on('message', (data: Buffer) => this.deliver(data, () => ws.terminate()));
       ws.on('error', () => ws.terminate());
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.config.port, this.config.host ?? '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.wss = wss;
-    this.started = true;
-    for (const p of this.peers.values()) p.connect();
+    return wss;
   }
 
   /** @inheritDoc */
