@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { Cluster } from './cluster.js';
 import type { Info, InitRequest } from './info.js';
-import type { Node } from './node.js';
+import type { Node, NodeRemoveOptions, NodeUpdateRequest } from './node.js';
 import { ServiceSchema, ServiceSpecInputSchema, type ServiceSpecInput } from './service.js';
 import type { Task } from './task.js';
 import { TaskStateSchema } from './common.js';
@@ -61,4 +61,15 @@ export interface ControlApi {
   getTask(ref: string): Promise<Task>;
   listNodes(): Promise<Node[]>;
   getNode(ref: string): Promise<Node>;
+  /**
+   * Changes a node's availability, labels or role (see `NodeUpdateRequest`) and answers the node
+   * as written. Draining moves its tasks to other nodes; pausing keeps them but places no new
+   * ones. Demoting the last manager fails with FAILED_PRECONDITION.
+   */
+  updateNode(ref: string, req: NodeUpdateRequest): Promise<Node>;
+  /**
+   * Deletes a node from the cluster; its tasks are shut down and replaced elsewhere. Fails with
+   * FAILED_PRECONDITION for a manager (demote it first) and, unless `force`, for a READY node.
+   */
+  removeNode(ref: string, opts?: NodeRemoveOptions): Promise<void>;
 }

@@ -35,3 +35,29 @@ export const NodeSchema = Type.Object({
   ),
 });
 export type Node = Static<typeof NodeSchema>;
+
+/**
+ * `updateNode` request: every field is optional, and only the given ones change. Labels are
+ * added before `labelRm` removes keys (as `docker node update` does); removing a key the node
+ * does not have is an error. `version` is the node's `meta.version` the client read: the update
+ * fails with CONFLICT if the node changed since; omitted, it applies to the latest version.
+ */
+export const NodeUpdateRequestSchema = Type.Object({
+  version: Type.Optional(Type.Integer({ minimum: 0 })),
+  availability: Type.Optional(Type.Enum(NODE_AVAILABILITIES)),
+  labelAdd: Type.Optional(LabelsSchema),
+  labelRm: Type.Optional(Type.Array(Type.String())),
+  role: Type.Optional(Type.Enum(NODE_ROLES)),
+});
+export interface NodeUpdateRequest {
+  version?: number;
+  availability?: NodeAvailability;
+  labelAdd?: Record<string, string>;
+  labelRm?: string[];
+  role?: NodeRole;
+}
+
+/** `removeNode` options: `force` removes a node that is still READY (never a manager). */
+export interface NodeRemoveOptions {
+  force?: boolean;
+}

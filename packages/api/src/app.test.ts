@@ -247,6 +247,7 @@ describe('OpenAPI', () => {
       '/v1/info',
       '/v1/nodes',
       '/v1/nodes/{ref}',
+      '/v1/nodes/{ref}/update',
       '/v1/services',
       '/v1/services/{ref}',
       '/v1/services/{ref}/scale',

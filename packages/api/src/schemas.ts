@@ -1,6 +1,7 @@
 import {
   ErrorBodySchema,
   InitRequestSchema,
+  NodeUpdateRequestSchema,
   ServiceSpecInputSchema,
   TaskFilterSchema,
 } from '@swarmlet/api-types';
@@ -44,6 +45,11 @@ export const UpdateServiceBody = closed(
 export const ScaleServiceBody = closed(Type.Object({ replicas: Type.Integer({ minimum: 0 }) }));
 export const InitBody = closed(InitRequestSchema);
 export const TaskQuery = closed(TaskFilterSchema);
+export const UpdateNodeBody = closed(NodeUpdateRequestSchema);
+/** `DELETE /nodes/:ref?force=true`: query values are strings (types are not coerced). */
+export const RemoveNodeQuery = closed(
+  Type.Object({ force: Type.Optional(Type.Enum(['true', 'false'])) }),
+);
 
 /** Error responses, declared on every route so the OpenAPI document shows them. */
 export const ErrorResponses = {

@@ -76,6 +76,36 @@ describe('SwarmletClient over a unix socket', () => {
     expect((await client.getNode('host-1')).id).toBe(nodes[0]!.id);
   });
 
+  it('round-trips updateNode and removeNode, with their errors', async () => {
+    await client.init({});
+    const [manager] = fake.nodes;
+    fake.nodes.push({
+      ...structuredClone(manager!),
+      id: 'w0rkeraaaaaaaaaaaaaaaaaaa',
+      spec: { role: 'worker', availability: 'active', labels: { zone: 'a' } },
+      description: { ...manager!.description, hostname: 'host-2' },
+    });
+    const spy = vi.spyOn(fake, 'removeNode');
+    const drained = await client.updateNode('host-2', {
+      version: manager!.meta.version,
+      availability: 'drain',
+      labelAdd: { rack: '7' },
+      labelRm: ['zone'],
+    });
+    expect(drained.spec).toEqual({ role: 'worker', availability: 'drain', labels: { rack: '7' } });
+    expect(await client.getNode('host-2')).toEqual(drained);
+    const stale = await rejection(client.updateNode('host-2', { version: manager!.meta.version }));
+    expect(stale.code).toBe('CONFLICT');
+    expect((await rejection(client.updateNode('host-1', { role: 'worker' }))).message).toBe(
+      'cannot demote the last manager of the cluster',
+    );
+    expect((await rejection(client.removeNode('host-2'))).code).toBe('FAILED_PRECONDITION');
+    expect(spy).toHaveBeenLastCalledWith('host-2', { force: false });
+    await expect(client.removeNode('host-2', { force: true })).resolves.toBeUndefined();
+    expect(spy).toHaveBeenLastCalledWith('host-2', { force: true });
+    expect((await client.listNodes()).map((n) => n.description.hostname)).toEqual(['host-1']);
+  });
+
   it('encodes refs so odd names cannot escape the path', async () => {
     await client.init({});
     const err = await rejection(client.getService('../nodes'));

@@ -4,6 +4,8 @@ import type {
   Info,
   InitRequest,
   Node,
+  NodeRemoveOptions,
+  NodeUpdateRequest,
   ServiceSpecInput,
   ServiceUpdateRequest,
   ServiceView,
@@ -85,6 +87,15 @@ export class SwarmletClient implements ControlApi {
 
   getNode(ref: string): Promise<Node> {
     return this.http.call('GET', `/v1/nodes/${seg(ref)}`);
+  }
+
+  updateNode(ref: string, req: NodeUpdateRequest): Promise<Node> {
+    return this.http.call('POST', `/v1/nodes/${seg(ref)}/update`, { body: req });
+  }
+
+  removeNode(ref: string, opts: NodeRemoveOptions = {}): Promise<void> {
+    const query = opts.force ? { force: 'true' } : {};
+    return this.http.call('DELETE', `/v1/nodes/${seg(ref)}`, { query });
   }
 
   /** Closes kept-alive connections; the client is unusable afterwards. */

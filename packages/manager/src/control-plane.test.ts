@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isTerminalState } from '@swarmlet/api-types';
+import { isSwarmletError, isTerminalState } from '@swarmlet/api-types';
+import { LEADER_CHANGE_MESSAGE } from './dispatcher/dispatcher.js';
 import { TestCluster, waitFor } from './testing.js';
 
 let cluster: TestCluster | undefined;
@@ -284,5 +285,133 @@ describe('service update on fake executors', () => {
     expect(minRunning).toBeGreaterThanOrEqual(4);
     expect(cluster.running(svc.id).some((t) => before.has(t.id))).toBe(false);
     expect(new Set(cluster.running(svc.id).map((t) => t.slot))).toEqual(new Set([1, 2, 3, 4]));
+  });
+});
+
+describe('unavailable nodes on fake executors', () => {
+  const onNode = (c: TestCluster, serviceId: string, nodeId: string): string[] =>
+    c
+      .running(serviceId)
+      .filter((t) => t.nodeId === nodeId)
+      .map((t) => t.id)
+      .sort();
+  const slots = (c: TestCluster, serviceId: string): number[] =>
+    c
+      .running(serviceId)
+      .map((t) => t.slot)
+      .sort((a, b) => a - b);
+
+  it('moves the tasks of a node that lost its connection, and stops them when it comes back', async () => {
+    cluster = await TestCluster.start(2);
+    const svc = await cluster.control.createService(spec('web', 6));
+    await waitFor('6 running', () => cluster!.running(svc.id).length === 6);
+    const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
+    const moved = onNode(cluster, svc.id, b.id);
+    expect(moved).toHaveLength(3);
+
+    const cutAt = Date.now();
+    cluster.disconnect(b.id);
+    await waitFor('B down', () => cluster!.node(b.id)?.status.state === 'down', 3000);
+    // The grace is 3 heartbeat periods of 100 ms from the last heartbeat, sent at most 90 ms
+    // before the cut.
+    expect(Date.now() - cutAt).toBeGreaterThanOrEqual(200);
+    expect(cluster.node(b.id)?.status.message).toBe('heartbeat failure');
+    await waitFor('all 6 on A', () => onNode(cluster!, svc.id, a.id).length === 6, 3000);
+    expect(slots(cluster, svc.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Cut off, B has not heard of the move: its containers still run.
+    expect(
+      b.executor
+        .running()
+        .map((c) => c.task.id)
+        .sort(),
+    ).toEqual(moved);
+
+    cluster.reconnect(b.id);
+    await waitFor('B ready', () => cluster!.node(b.id)?.status.state === 'ready', 5000);
+    await waitFor('B stopped the moved tasks', () => b.executor.running().length === 0);
+    await waitFor('moved tasks report shutdown', () =>
+      cluster!
+        .tasks(svc.id)
+        .filter((t) => moved.includes(t.id))
+        .every((t) => t.status.state === 'shutdown' && t.desiredState === 'shutdown'),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(onNode(cluster, svc.id, a.id)).toHaveLength(6);
+    expect(slots(cluster, svc.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(cluster.containers()).toHaveLength(6);
+  });
+
+  it('drain moves every task off the node; back to active, it only takes new tasks', async () => {
+    cluster = await TestCluster.start(2);
+    const svc = await cluster.control.createService(spec('web', 4, { delayMs: 60_000 }));
+    await waitFor('4 running', () => cluster!.running(svc.id).length === 4);
+    const drained = await cluster.control.updateNode('node1', { availability: 'drain' });
+    expect(drained.spec.availability).toBe('drain');
+    await waitFor(
+      'all on node0, node1 stopped',
+      () =>
+        onNode(cluster!, svc.id, 'node0').length === 4 &&
+        cluster!.nodes[1]!.executor.running().length === 0,
+    );
+    // Moved at once despite the 60 s restart delay, and into the same slots.
+    expect(slots(cluster, svc.id)).toEqual([1, 2, 3, 4]);
+    expect(cluster.node('node1')?.status.state).toBe('ready');
+
+    await cluster.control.updateNode('node1', { availability: 'active' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(onNode(cluster, svc.id, 'node0')).toHaveLength(4);
+    await cluster.control.scaleService('web', 6);
+    await waitFor('6 running', () => cluster!.running(svc.id).length === 6);
+    expect(onNode(cluster, svc.id, 'node1')).toHaveLength(2);
+  });
+
+  it('pause keeps the node’s tasks but gives it no new ones', async () => {
+    cluster = await TestCluster.start(2);
+    const svc = await cluster.control.createService(spec('web', 2));
+    await waitFor('2 running', () => cluster!.running(svc.id).length === 2);
+    const kept = onNode(cluster, svc.id, 'node1');
+    expect(kept).toHaveLength(1);
+    await cluster.control.updateNode('node1', { availability: 'pause' });
+    await cluster.control.scaleService('web', 4);
+    await waitFor('4 running', () => cluster!.running(svc.id).length === 4);
+    expect(onNode(cluster, svc.id, 'node1')).toEqual(kept);
+    expect(onNode(cluster, svc.id, 'node0')).toHaveLength(3);
+  });
+
+  it('removing a node with force shuts its tasks down and refills their slots elsewhere', async () => {
+    cluster = await TestCluster.start(2);
+    const svc = await cluster.control.createService(spec('web', 4));
+    await waitFor('4 running', () => cluster!.running(svc.id).length === 4);
+    const err = await cluster.control.removeNode('node1').catch((e: unknown) => e);
+    expect(isSwarmletError(err, 'FAILED_PRECONDITION')).toBe(true);
+    await cluster.control.removeNode('node1', { force: true });
+    await waitFor(
+      'all on node0, node1 stopped',
+      () =>
+        onNode(cluster!, svc.id, 'node0').length === 4 &&
+        cluster!.nodes[1]!.executor.running().length === 0,
+    );
+    expect(slots(cluster, svc.id)).toEqual([1, 2, 3, 4]);
+    expect(cluster.node('node1')).toBeUndefined();
+  });
+
+  it('a new leader gives nodes the heartbeat grace and moves nothing meanwhile', async () => {
+    cluster = await TestCluster.start(2);
+    const svc = await cluster.control.createService(spec('web', 4));
+    await waitFor('4 running', () => cluster!.running(svc.id).length === 4);
+    const before = cluster.running(svc.id).map((t) => t.id);
+    const stranded = onNode(cluster, svc.id, 'node1');
+    cluster.disconnect('node1');
+    await cluster.restartManager();
+    await waitFor('node1 unknown', () => cluster!.node('node1')?.status.state === 'unknown');
+    expect(cluster.node('node1')?.status.message).toBe(LEADER_CHANGE_MESSAGE);
+    await waitFor('node0 back', () => cluster!.node('node0')?.status.state === 'ready');
+    expect(cluster.running(svc.id).map((t) => t.id)).toEqual(before);
+    await waitFor('node1 down', () => cluster!.node('node1')?.status.state === 'down', 3000);
+    await waitFor('all on node0', () => onNode(cluster!, svc.id, 'node0').length === 4, 3000);
+    expect(
+      cluster.tasks(svc.id).filter((t) => stranded.includes(t.id) && t.desiredState === 'shutdown'),
+    ).toHaveLength(2);
+    cluster.reconnect('node1');
   });
 });

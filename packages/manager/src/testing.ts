@@ -2,6 +2,8 @@ import {
   silentLogger,
   type AgentMessage,
   type ManagerMessage,
+  type Node,
+  type SessionChannel,
   type Task,
 } from '@swarmlet/api-types';
 import { Agent, FakeExecutor, channelPair } from '@swarmlet/agent';
@@ -24,9 +26,13 @@ export class TestCluster {
   readonly control = new ControlServer(this.store);
   manager: Manager;
   readonly nodes: TestNode[] = [];
+  /** Nodes whose network to the manager is cut. */
+  private readonly cut = new Set<string>();
+  /** The agent end of each node's current session channel. */
+  private readonly links = new Map<string, SessionChannel<ManagerMessage, AgentMessage>>();
 
   constructor(private readonly heartbeatPeriodMs = 100) {
-    this.manager = new Manager({ store: this.store, log: silentLogger, heartbeatPeriodMs });
+    this.manager = this.newManager();
   }
 
   static async start(
@@ -85,11 +91,39 @@ export class TestCluster {
       executor,
       log: silentLogger,
       connect: async () => {
+        if (this.cut.has(nodeId)) throw new Error(`no route to the manager from ${nodeId}`);
         const [agentEnd, managerEnd] = channelPair<AgentMessage, ManagerMessage>();
+        this.links.set(nodeId, agentEnd);
         this.manager.dispatcher.accept(managerEnd);
         return agentEnd;
       },
     });
+  }
+
+  /**
+   * Cuts a node off the manager: its session drops and every reconnection attempt fails until
+   * `reconnect`. The agent keeps running, and so do its containers, as on a partitioned host.
+   */
+  disconnect(nodeId: string): void {
+    this.cut.add(nodeId);
+    this.links.get(nodeId)?.close('connection lost');
+  }
+
+  /** Heals `disconnect`: the agent's next retry (it backs off, up to 5 s) reaches the manager. */
+  reconnect(nodeId: string): void {
+    this.cut.delete(nodeId);
+  }
+
+  /** A leader change: stops the manager and starts a new one on the same store. */
+  async restartManager(): Promise<void> {
+    await this.manager.stop();
+    this.manager = this.newManager();
+    this.manager.start();
+  }
+
+  /** The stored node. */
+  node(id: string): Node | undefined {
+    return this.store.view((tx) => tx.get('node', id));
   }
 
   tasks(serviceId?: string): Task[] {
@@ -110,8 +144,14 @@ export class TestCluster {
   }
 
   async stop(): Promise<void> {
+    this.cut.clear();
     await Promise.all(this.nodes.map((n) => n.agent.stop()));
     await this.manager.stop();
+  }
+
+  private newManager(): Manager {
+    const { heartbeatPeriodMs } = this;
+    return new Manager({ store: this.store, log: silentLogger, heartbeatPeriodMs });
   }
 }
 

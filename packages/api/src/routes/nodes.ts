@@ -1,11 +1,14 @@
 import { NodeSchema, type ControlApi } from '@swarmlet/api-types';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ErrorResponses, RefParams } from '../schemas.js';
+import { ErrorResponses, RefParams, RemoveNodeQuery, UpdateNodeBody } from '../schemas.js';
 
 const tags = ['nodes'];
 
-/** `GET /nodes` and `GET /nodes/:ref` (id, id prefix or hostname). */
+/**
+ * `GET /nodes`, `GET /nodes/:ref` (id, id prefix or hostname), `POST /nodes/:ref/update`
+ * (availability, labels, role; answers the node as written) and `DELETE /nodes/:ref?force=true`.
+ */
 export const nodeRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> = async (
   app,
   { control },
@@ -32,5 +35,34 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> = as
       },
     },
     async (req) => control.getNode(req.params.ref),
+  );
+  app.post(
+    '/nodes/:ref/update',
+    {
+      schema: {
+        operationId: 'updateNode',
+        tags,
+        params: RefParams,
+        body: UpdateNodeBody,
+        response: { 200: NodeSchema, ...ErrorResponses },
+      },
+    },
+    async (req) => control.updateNode(req.params.ref, req.body),
+  );
+  app.delete(
+    '/nodes/:ref',
+    {
+      schema: {
+        operationId: 'removeNode',
+        tags,
+        params: RefParams,
+        querystring: RemoveNodeQuery,
+        response: { 204: Type.Null(), ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      await control.removeNode(req.params.ref, { force: req.query.force === 'true' });
+      return reply.status(204).send(null);
+    },
   );
 };

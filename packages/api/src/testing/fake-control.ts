@@ -4,6 +4,8 @@ import type {
   Info,
   InitRequest,
   Node,
+  NodeRemoveOptions,
+  NodeUpdateRequest,
   Service,
   ServiceSpecInput,
   ServiceUpdateRequest,
@@ -160,6 +162,58 @@ export class FakeControlApi implements ControlApi {
 
   async getNode(ref: string): Promise<Node> {
     return this.resolveNode(ref);
+  }
+
+  /** Like the manager's: version check, labels added then removed, last manager kept. */
+  async updateNode(ref: string, req: NodeUpdateRequest): Promise<Node> {
+    const node = this.resolveNode(ref);
+    const name = node.description.hostname;
+    if (req.version !== undefined && req.version !== node.meta.version) {
+      throw new SwarmletError(
+        'CONFLICT',
+        `node ${name} changed since version ${req.version} (now ${node.meta.version})`,
+      );
+    }
+    for (const key of Object.keys(req.labelAdd ?? {}))
+      if (key === '' || key.includes('=')) throw invalid(`invalid label key "${key}"`);
+    const labels = { ...node.spec.labels, ...req.labelAdd };
+    for (const key of req.labelRm ?? []) {
+      if (!Object.hasOwn(labels, key)) throw invalid(`key "${key}" doesn't exist in node's labels`);
+      delete labels[key];
+    }
+    const role = req.role ?? node.spec.role;
+    const managers = this.nodes.filter((n) => n.spec.role === 'manager').length;
+    if (node.spec.role === 'manager' && role === 'worker' && managers <= 1) {
+      throw new SwarmletError(
+        'FAILED_PRECONDITION',
+        'cannot demote the last manager of the cluster',
+      );
+    }
+    node.spec = { role, availability: req.availability ?? node.spec.availability, labels };
+    node.meta = { ...node.meta, version: ++this.version, updatedAt: new Date().toISOString() };
+    return structuredClone(node);
+  }
+
+  /** Like the manager's: never a manager, a READY node only with `force`; shuts its tasks down. */
+  async removeNode(ref: string, opts: NodeRemoveOptions = {}): Promise<void> {
+    const node = this.resolveNode(ref);
+    const name = node.description.hostname;
+    if (node.spec.role === 'manager') {
+      throw new SwarmletError(
+        'FAILED_PRECONDITION',
+        `node ${name} is a manager of the cluster: demote it first`,
+      );
+    }
+    if (node.status.state === 'ready' && opts.force !== true) {
+      throw new SwarmletError(
+        'FAILED_PRECONDITION',
+        `node ${name} is still up; use --force to remove it`,
+      );
+    }
+    this.nodes.splice(this.nodes.indexOf(node), 1);
+    for (const t of this.tasks.values()) {
+      if (t.nodeId === node.id && t.desiredState === 'running') this.shutdown(t);
+    }
   }
 
   /** One step of the toy agent and orchestrator: every task moves one state forward. */

@@ -4,6 +4,8 @@ import {
   type Cluster,
   type ControlApi,
   type Node,
+  type NodeRemoveOptions,
+  type NodeUpdateRequest,
   type Service,
   type ServiceSpecInput,
   type ServiceUpdateRequest,
@@ -13,6 +15,7 @@ import {
 } from '@swarmlet/api-types';
 import type { MemoryStore, ReadTx } from '@swarmlet/store';
 import { normalizeServiceSpec } from './spec.js';
+import { removeNodeTx, updateNodeTx, validateNodeUpdate } from './nodes.js';
 import { resolveNode, resolveService, resolveTask } from './resolve.js';
 
 /** The store-facing part of the control API; the daemon adds `info` and `init`. */
@@ -114,6 +117,15 @@ export class ControlServer implements StoreControlApi {
 
   async getNode(ref: string): Promise<Node> {
     return this.store.view((tx) => resolveNode(tx, ref));
+  }
+
+  async updateNode(ref: string, req: NodeUpdateRequest): Promise<Node> {
+    validateNodeUpdate(req);
+    return this.store.update((tx) => updateNodeTx(tx, ref, req));
+  }
+
+  async removeNode(ref: string, opts: NodeRemoveOptions = {}): Promise<void> {
+    await this.store.update((tx) => removeNodeTx(tx, ref, opts));
   }
 }
 

@@ -51,6 +51,12 @@ describe('isAssignedTo', () => {
       expect(isAssignedTo(task({ state }), 'n1')).toBe(true);
     },
   );
+  it.each(['shutdown', 'remove'] as const)(
+    'includes a task still running with desired %s, so a returning agent stops it',
+    (desired) => {
+      expect(isAssignedTo(task({ state: 'running', desired }), 'n1')).toBe(true);
+    },
+  );
   it.each(['new', 'pending'] as const)('excludes a %s task', (state) => {
     expect(isAssignedTo(task({ state }), 'n1')).toBe(false);
   });

@@ -20,12 +20,20 @@ export interface DispatcherOptions {
 /** Missed heartbeat periods before a node is marked DOWN (swarmkit: 3). */
 export const HEARTBEAT_GRACE_PERIODS = 3;
 const DEFAULT_PERIOD_MS = 5_000;
+/** Status message of a node waiting to reconnect to a new leader. */
+export const LEADER_CHANGE_MESSAGE = 'leader changed: waiting for the node to reconnect';
 
 /**
  * The dispatcher (leader only, swarmkit's manager/dispatcher): accepts agent sessions, marks
  * nodes READY on registration and DOWN after missed heartbeats, streams assignments, and writes
  * the task status agents report. Sessions arrive over any `SessionChannel` (in-process today,
  * mutual-TLS WebSocket in the cluster issue) carrying the same messages.
+ *
+ * At start (a new leader) every node not already DOWN is marked UNKNOWN, as swarmkit's
+ * `markNodesUnknown` does: this leader has not heard from it, so it gets no new tasks, but its
+ * tasks stay where they are. A node that does not register within the heartbeat grace
+ * (`HEARTBEAT_GRACE_PERIODS` periods) is marked DOWN with "heartbeat failure", and only then does
+ * the orchestrator move its tasks.
  */
 export class Dispatcher {
   private readonly sessions = new Map<string, AgentSession>();
@@ -48,13 +56,15 @@ export class Dispatcher {
   }
 
   start(): void {
+    this.stopped = false;
     const now = this.now();
-    // Nodes that were up under the previous leader get one grace window to reconnect.
-    for (const n of this.opts.store.view((tx) =>
-      tx.find('node', (x) => x.status.state === 'ready'),
-    )) {
-      this.lastSeen.set(n.id, now);
-    }
+    const ids = this.opts.store.view((tx) =>
+      tx.find('node', (n) => n.status.state !== 'down').map((n) => n.id),
+    );
+    // Every node gets one grace window to reconnect to this leader. The write is queued before
+    // any registration can be, so it never overwrites a node that has already come back.
+    for (const id of ids) this.lastSeen.set(id, now);
+    void this.markUnknown(ids);
     this.timer = setInterval(() => void this.expire(), Math.max(50, this.heartbeatPeriodMs / 2));
   }
 
@@ -124,6 +134,29 @@ export class Dispatcher {
     this.lastSeen.set(nodeId, this.now());
     const node = this.opts.store.view((tx) => tx.get('node', nodeId));
     if (node && node.status.state !== 'ready') void this.setNodeState(nodeId, 'ready', '');
+  }
+
+  private async markUnknown(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await this.opts.store.batch((b) => {
+        for (const id of ids) {
+          b.update((tx) => {
+            const node = tx.get('node', id);
+            if (!node || this.sessions.has(id)) return;
+            if (node.status.state === 'down' || node.status.state === 'unknown') return;
+            const status = {
+              ...node.status,
+              state: 'unknown' as const,
+              message: LEADER_CHANGE_MESSAGE,
+            };
+            tx.update('node', { ...node, status });
+          });
+        }
+      });
+    } catch (err) {
+      this.opts.log.warn({ err }, 'marking nodes unknown failed');
+    }
   }
 
   private async expire(): Promise<void> {

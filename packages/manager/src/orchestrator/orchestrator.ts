@@ -5,7 +5,7 @@ import {
   type Task,
   type TaskState,
 } from '@swarmlet/api-types';
-import type { Batch, MemoryStore, ReadTx } from '@swarmlet/store';
+import type { Batch, MemoryStore, ObjectEvent, ReadTx } from '@swarmlet/store';
 import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
 import type { OrchestratorAction } from './actions.js';
@@ -45,8 +45,7 @@ export class Orchestrator {
       keysOf: (ev) => {
         if (ev.kind === 'service') return [ev.object.id];
         if (ev.kind === 'task') return [ev.object.serviceId];
-        if (ev.kind === 'node')
-          return ev.old?.status.state !== ev.object.status.state || ev.op !== 'update' ? '*' : [];
+        if (ev.kind === 'node') return nodeAffectsTasks(ev) ? '*' : [];
         return [];
       },
       reconcile: (keys) => this.reconcile(keys),
@@ -103,6 +102,15 @@ export class Orchestrator {
     for (const a of actions)
       if (a.type === 'create' && a.restart) this.history.record(service.id, a.slot, now);
   }
+}
+
+/** A node event that can displace tasks: a node added or removed, its state or availability. */
+function nodeAffectsTasks(ev: Extract<ObjectEvent, { kind: 'node' }>): boolean {
+  if (ev.op !== 'update' || !ev.old) return true;
+  return (
+    ev.old.status.state !== ev.object.status.state ||
+    ev.old.spec.availability !== ev.object.spec.availability
+  );
 }
 
 interface Plan {

@@ -56,11 +56,15 @@ function task(svc: Service, slot: number, o: TaskOpts = {}): Task {
   };
 }
 
-function node(id: string, state: Node['status']['state'] = 'ready'): Node {
+function node(
+  id: string,
+  state: Node['status']['state'] = 'ready',
+  availability: Node['spec']['availability'] = 'active',
+): Node {
   return {
     id,
     meta: { version: 1, createdAt: '', updatedAt: '' },
-    spec: { role: 'worker', availability: 'active', labels: {} },
+    spec: { role: 'worker', availability, labels: {} },
     description: {
       hostname: id,
       platform: { os: 'linux', arch: 'x86_64' },
@@ -284,19 +288,6 @@ describe('reconcileReplicated: ended tasks', () => {
     expectIdempotent(svc, tasks);
   });
 
-  it.each([
-    ['down', new Map([['n1', node('n1', 'down')]]), 'node n1 is down'],
-    ['missing', new Map<string, Node>(), 'node n1 was removed'],
-  ])('treats an active task on a %s node as ended', (_name, nodes, message) => {
-    const svc = service(1);
-    const tasks = [task(svc, 1, { id: 'x', node: 'n1', state: 'running' })];
-    expect(reconcile(svc, tasks, { nodes })).toEqual([
-      { type: 'set-desired', taskId: 'x', desiredState: 'shutdown', message },
-      { type: 'create', slot: 1, desiredState: 'running', restart: true },
-    ]);
-    expectIdempotent(svc, tasks, { nodes });
-  });
-
   it.each(['new', 'pending'] as const)(
     'does not treat a %s task as ended when its node is down',
     (state) => {
@@ -305,15 +296,6 @@ describe('reconcileReplicated: ended tasks', () => {
       expect(reconcile(svc, tasks, { nodes: new Map([['n1', node('n1', 'down')]]) })).toEqual([]);
     },
   );
-
-  it.each(['unknown', 'disconnected'] as const)('keeps a task on a %s node', (state) => {
-    const svc = service(1);
-    expect(
-      reconcile(svc, [task(svc, 1, { node: 'n1' })], {
-        nodes: new Map([['n1', node('n1', state)]]),
-      }),
-    ).toEqual([]);
-  });
 
   it('leaves acknowledged history alone', () => {
     const svc = service(1);
@@ -361,10 +343,12 @@ describe('reconcileReplicated: ended tasks', () => {
       ]);
       expectIdempotent(svc, tasks);
     });
-    it('does not restart a task whose node went down', () => {
+    it('still replaces a task whose node went down: it did not end, it was lost', () => {
       const nodes = new Map([['n1', node('n1', 'down')]]);
       const tasks = [task(svc, 1), task(svc, 2, { node: 'n1' })];
-      expect(creates(reconcile(svc, tasks, { nodes }))).toEqual([]);
+      expect(creates(reconcile(svc, tasks, { nodes }))).toEqual([
+        { type: 'create', slot: 2, desiredState: 'running', restart: false },
+      ]);
       expectIdempotent(svc, tasks, { nodes });
     });
   });
@@ -409,6 +393,160 @@ describe('reconcileReplicated: ended tasks', () => {
       });
       expect(asked).toEqual([2]);
     });
+  });
+});
+
+describe('reconcileReplicated: tasks of unavailable nodes', () => {
+  const cases: [string, Map<string, Node>, string][] = [
+    ['down', new Map([['n1', node('n1', 'down')]]), 'node n1 is down'],
+    ['drained', new Map([['n1', node('n1', 'ready', 'drain')]]), 'node n1 is drained'],
+    ['missing', new Map<string, Node>(), 'node n1 was removed'],
+  ];
+
+  it.each(cases)(
+    'shuts down an active task on a %s node and replaces it in its slot at once, not as a restart',
+    (_name, nodes, message) => {
+      const svc = service(1);
+      const tasks = [task(svc, 1, { id: 'x', node: 'n1', state: 'running' })];
+      expect(reconcile(svc, tasks, { nodes })).toEqual([
+        { type: 'set-desired', taskId: 'x', desiredState: 'shutdown', message },
+        { type: 'create', slot: 1, desiredState: 'running', restart: false },
+      ]);
+      expectIdempotent(svc, tasks, { nodes });
+    },
+  );
+
+  it.each(['assigned', 'accepted', 'preparing', 'starting'] as const)(
+    'moves a %s task off a drained node',
+    (state) => {
+      const svc = service(1);
+      const nodes = new Map([['n1', node('n1', 'ready', 'drain')]]);
+      const actions = reconcile(svc, [task(svc, 1, { id: 'x', node: 'n1', state })], { nodes });
+      expect(desired(actions, 'shutdown')).toEqual(['x']);
+      expect(creates(actions)).toEqual([
+        { type: 'create', slot: 1, desiredState: 'running', restart: false },
+      ]);
+    },
+  );
+
+  it('ignores the restart delay and a used-up max attempts budget', () => {
+    const svc = service(1, { delayMs: 60_000, maxAttempts: 1 });
+    const nodes = new Map([['n1', node('n1', 'down')]]);
+    const restartHistory = (): number[] => [NOW - 1];
+    const tasks = [task(svc, 1, { node: 'n1' })];
+    expect(creates(reconcile(svc, tasks, { nodes, restartHistory }))).toEqual([
+      { type: 'create', slot: 1, desiredState: 'running', restart: false },
+    ]);
+    expectIdempotent(svc, tasks, { nodes, restartHistory });
+  });
+
+  it('replaces under every restart condition', () => {
+    const nodes = new Map([['n1', node('n1', 'ready', 'drain')]]);
+    for (const condition of ['any', 'on-failure', 'none'] as const) {
+      const svc = service(1, { condition });
+      expect(creates(reconcile(svc, [task(svc, 1, { node: 'n1' })], { nodes })), condition).toEqual(
+        [{ type: 'create', slot: 1, desiredState: 'running', restart: false }],
+      );
+    }
+  });
+
+  it('keeps a held restart held in its replacement', () => {
+    const svc = service(1, { delayMs: 5_000 });
+    const nodes = new Map([['n1', node('n1', 'down')]]);
+    const tasks = [task(svc, 1, { node: 'n1', state: 'ready', desired: 'ready' })];
+    expect(creates(reconcile(svc, tasks, { nodes }))).toEqual([
+      { type: 'create', slot: 1, desiredState: 'ready', restart: false },
+    ]);
+  });
+
+  it('treats a task that already ended on a down node as ended, under the restart policy', () => {
+    const svc = service(1, { condition: 'none' });
+    const nodes = new Map([['n1', node('n1', 'down')]]);
+    const tasks = [task(svc, 1, { id: 'x', node: 'n1', state: 'failed' })];
+    expect(reconcile(svc, tasks, { nodes })).toEqual([
+      { type: 'set-desired', taskId: 'x', desiredState: 'shutdown', message: 'task ended: failed' },
+    ]);
+  });
+
+  it.each(['new', 'pending'] as const)(
+    'does not treat a %s task as displaced when its node is down',
+    (state) => {
+      const svc = service(1);
+      const tasks = [task(svc, 1, { node: 'n1', state })];
+      expect(reconcile(svc, tasks, { nodes: new Map([['n1', node('n1', 'down')]]) })).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['unknown', node('n1', 'unknown')],
+    ['disconnected', node('n1', 'disconnected')],
+    ['paused', node('n1', 'ready', 'pause')],
+    ['paused and unknown', node('n1', 'unknown', 'pause')],
+  ])('keeps the tasks of a %s node', (_name, n1) => {
+    const svc = service(2);
+    const tasks = [task(svc, 1, { node: 'n1' }), task(svc, 2, { node: 'n1', state: 'starting' })];
+    expect(reconcile(svc, tasks, { nodes: new Map([['n1', n1]]) })).toEqual([]);
+  });
+
+  it('moves only the tasks of the unavailable node', () => {
+    const svc = service(4);
+    const nodes = new Map([
+      ['n1', node('n1')],
+      ['n2', node('n2', 'ready', 'drain')],
+    ]);
+    const tasks = [1, 2, 3, 4].map((slot) =>
+      task(svc, slot, { id: `s${slot}`, node: slot % 2 ? 'n1' : 'n2' }),
+    );
+    const actions = reconcile(svc, tasks, { nodes });
+    expect(desired(actions, 'shutdown')).toEqual(['s2', 's4']);
+    expect(creates(actions).map((a) => a.slot)).toEqual([2, 4]);
+    expectIdempotent(svc, tasks, { nodes });
+  });
+
+  it('does not replace a displaced task whose slot already has a live replacement', () => {
+    const svc = service(1);
+    const nodes = new Map([
+      ['n1', node('n1', 'down')],
+      ['n2', node('n2')],
+    ]);
+    const tasks = [task(svc, 1, { id: 'old', node: 'n1' }), task(svc, 1, { node: 'n2' })];
+    expect(reconcile(svc, tasks, { nodes })).toEqual([
+      { type: 'set-desired', taskId: 'old', desiredState: 'shutdown', message: 'node n1 is down' },
+    ]);
+  });
+
+  it('leaves a moved task alone once its node is back: the replacement keeps the slot', () => {
+    const svc = service(1);
+    const tasks = [
+      task(svc, 1, { id: 'old', node: 'n1', desired: 'shutdown', version: 1 }),
+      task(svc, 1, { id: 'new', node: 'n2', version: 2 }),
+    ];
+    expect(reconcile(svc, tasks)).toEqual([]);
+  });
+
+  it.each(cases)(
+    'refills the slot of a task already shut down on a %s node (node removal does that)',
+    (_name, nodes) => {
+      const svc = service(2, { condition: 'none' });
+      const tasks = [
+        task(svc, 1, { node: 'n2' }),
+        task(svc, 2, { id: 'x', node: 'n1', state: 'running', desired: 'shutdown' }),
+      ];
+      const all = new Map([...nodes, ['n2', node('n2')]]);
+      expect(reconcile(svc, tasks, { nodes: all })).toEqual([
+        { type: 'create', slot: 2, desiredState: 'running', restart: false },
+      ]);
+      expectIdempotent(svc, tasks, { nodes: all });
+    },
+  );
+
+  it('still counts a slot whose task was shut down on an available node as finished', () => {
+    const svc = service(2, { condition: 'none' });
+    const tasks = [
+      task(svc, 1),
+      task(svc, 2, { node: 'n1', state: 'running', desired: 'shutdown' }),
+    ];
+    expect(reconcile(svc, tasks)).toEqual([]);
   });
 });
 
@@ -534,7 +672,10 @@ describe('reconcileReplicated: idempotence over generated clusters', () => {
       });
       const nodes = new Map([
         ['n1', node('n1')],
-        ['n2', node('n2', pick(r, ['ready', 'down'] as const))],
+        [
+          'n2',
+          node('n2', pick(r, ['ready', 'down'] as const), pick(r, ['active', 'drain'] as const)),
+        ],
       ]);
       const tasks: Task[] = [];
       const n = Math.floor(r() * 10);

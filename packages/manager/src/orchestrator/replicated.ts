@@ -29,13 +29,18 @@ export function isRunnable(t: Task): boolean {
  * The replicated reconciler (swarmkit's replicated/services.go), pure: from a service, its tasks
  * and the nodes, it returns the actions that move the cluster toward `replicas` live slots.
  *
- * 1. A runnable task that ended (terminal state, or its node is down) is acknowledged (desired
- *    shutdown) and, if the restart policy allows, replaced in the same slot after the delay.
- * 2. A slot whose newest task ended under the current spec and was not restarted is finished:
+ * 1. A runnable task that ended (terminal state) is acknowledged (desired shutdown) and, if the
+ *    restart policy allows, replaced in the same slot after the delay.
+ * 2. A runnable task displaced from its node (`displacedBy`: node down, drained or removed) is
+ *    shut down and replaced in the same slot at once, whatever the restart policy, and the
+ *    replacement is not a restart (no delay, not counted toward max attempts): it is not the
+ *    task's fault. A slot left with no runnable task because its newest task was shut down on
+ *    such a node (`removeNode` does that) is refilled the same way.
+ * 3. A slot whose newest task ended under the current spec and was not restarted is finished:
  *    it still counts, so restart condition `none` is not undone; a spec change refills it.
- * 3. Missing slots are created at the lowest free numbers; excess slots are removed, those
+ * 4. Missing slots are created at the lowest free numbers; excess slots are removed, those
  *    without a running task first, then those on the busiest node, then the highest numbers.
- * 4. Live tasks of an older task spec are replaced one slot at a time (`updateActions`).
+ * 5. Live tasks of an older task spec are replaced one slot at a time (`updateActions`).
  */
 export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[] {
   const { service, now } = input;
@@ -50,15 +55,21 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
     // A live task anywhere in the slot (whatever its position) means the slot needs no restart.
     if (runnable.some((t) => !hasEnded(t, input.nodes))) live.add(slot);
     for (const t of runnable) {
-      if (!hasEnded(t, input.nodes)) continue;
+      const displaced = displacedBy(t, input.nodes);
+      if (!displaced && !isTerminalState(t.status.state)) continue;
       actions.push({
         type: 'set-desired',
         taskId: t.id,
         desiredState: 'shutdown',
-        message: endedMessage(t, input.nodes),
+        message: displaced ?? `task ended: ${t.status.state}`,
       });
       if (live.has(slot)) continue;
-      if (shouldRestart(policy, t, input.restartHistory(slot), now)) {
+      if (displaced) {
+        // A held restart stays held: the crash that caused it still deserves its delay.
+        const desiredState = t.desiredState === 'ready' ? 'ready' : 'running';
+        actions.push({ type: 'create', slot, desiredState, restart: false });
+        live.add(slot);
+      } else if (shouldRestart(policy, t, input.restartHistory(slot), now)) {
         const delayed = policy.delayMs > 0;
         actions.push({
           type: 'create',
@@ -71,7 +82,14 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
         finished.add(slot);
       }
     }
-    if (runnable.length === 0 && isFinishedSlot(tasks, service)) finished.add(slot);
+    if (runnable.length > 0 || live.has(slot)) continue;
+    const newest = newestTask(tasks);
+    if (newest?.desiredState === 'shutdown' && displacedBy(newest, input.nodes)) {
+      actions.push({ type: 'create', slot, desiredState: 'running', restart: false });
+      live.add(slot);
+    } else if (isFinishedSlot(newest, service)) {
+      finished.add(slot);
+    }
   }
 
   const occupied = new Set([...live, ...finished]);
@@ -124,23 +142,33 @@ export function reconcileDeleted(tasks: readonly Task[]): OrchestratorAction[] {
     }));
 }
 
-function hasEnded(t: Task, nodes: ReadonlyMap<string, Node>): boolean {
-  if (isTerminalState(t.status.state)) return true;
-  if (!t.nodeId || !isActiveState(t.status.state)) return false;
+/**
+ * Why a task's node can no longer run it (swarmkit's `orchestrator.InvalidNode`), or undefined.
+ * Only tasks that reached a node (assigned..running) can be displaced. A node that is `unknown`
+ * (just joined, or waiting to reconnect after a leader change: the dispatcher marks it DOWN only
+ * after the heartbeat grace) or paused keeps its tasks.
+ */
+export function displacedBy(t: Task, nodes: ReadonlyMap<string, Node>): string | undefined {
+  if (!t.nodeId || !isActiveState(t.status.state)) return undefined;
   const node = nodes.get(t.nodeId);
-  return node === undefined || node.status.state === 'down';
+  if (!node) return `node ${t.nodeId} was removed`;
+  if (node.status.state === 'down') return `node ${t.nodeId} is down`;
+  if (node.spec.availability === 'drain') return `node ${t.nodeId} is drained`;
+  return undefined;
 }
 
-function endedMessage(t: Task, nodes: ReadonlyMap<string, Node>): string {
-  if (isTerminalState(t.status.state)) return `task ended: ${t.status.state}`;
-  return nodes.has(t.nodeId) ? `node ${t.nodeId} is down` : `node ${t.nodeId} was removed`;
+function hasEnded(t: Task, nodes: ReadonlyMap<string, Node>): boolean {
+  return isTerminalState(t.status.state) || displacedBy(t, nodes) !== undefined;
 }
 
-function isFinishedSlot(tasks: readonly Task[], service: Service): boolean {
-  const newest = tasks.reduce<Task | undefined>(
+function newestTask(tasks: readonly Task[]): Task | undefined {
+  return tasks.reduce<Task | undefined>(
     (a, t) => (!a || t.meta.version > a.meta.version ? t : a),
     undefined,
   );
+}
+
+function isFinishedSlot(newest: Task | undefined, service: Service): boolean {
   return (
     newest !== undefined &&
     newest.desiredState === 'shutdown' &&

@@ -189,6 +189,32 @@ describe('scheduleTasks', () => {
     expect(perNode(scheduleTasks(pendingTasks(web, 4), nodes, []))).toEqual({ d: 4 });
   });
 
+  it.each([
+    ['paused', node('b', { availability: 'pause' })],
+    ['drained', node('b', { availability: 'drain' })],
+    ['unknown', node('b', { state: 'unknown' })],
+    ['down', node('b', { state: 'down' })],
+  ])('never places a task on a %s node, even the least loaded one', (_name, b) => {
+    const active = [task(web, 1, 'a'), task(web, 2, 'a'), task(web, 3, 'a')];
+    expect(perNode(scheduleTasks(pendingTasks(web, 2, 4), [node('a'), b], active))).toEqual({
+      a: 2,
+    });
+    expect(perNode(scheduleTasks(pendingTasks(web, 2, 4), [node('a'), node('b')], active))).toEqual(
+      { b: 2 },
+    );
+  });
+
+  it('leaves a task pending when the only nodes are paused or drained, saying so', () => {
+    const nodes = [node('a', { availability: 'pause' }), node('b', { availability: 'drain' })];
+    expect(scheduleTasks([task(web, 1)], nodes, [task(web, 2, 'a')])).toEqual([
+      {
+        taskId: 'web.1',
+        nodeId: '',
+        message: 'no suitable node (2 nodes not available for new tasks)',
+      },
+    ]);
+  });
+
   it('leaves a task pending when the cluster is empty', () => {
     expect(scheduleTasks([task(web, 1)], [], [])).toEqual([
       { taskId: 'web.1', nodeId: '', message: 'no suitable node (no nodes in the cluster)' },

@@ -1,0 +1,127 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  silentLogger,
+  type AgentMessage,
+  type ManagerMessage,
+  type Node,
+  type SessionChannel,
+} from '@swarmlet/api-types';
+import { channelPair } from '@swarmlet/agent';
+import { MemoryStore } from '@swarmlet/store';
+import { Dispatcher, LEADER_CHANGE_MESSAGE } from './dispatcher.js';
+
+const PERIOD = 1_000;
+
+function nodeInput(id: string, state: Node['status']['state']): Omit<Node, 'meta'> {
+  return {
+    id,
+    spec: { role: 'worker', availability: 'active', labels: {} },
+    description: {
+      hostname: id,
+      platform: { os: 'linux', arch: 'x86_64' },
+      resources: { nanoCpus: 0, memoryBytes: 0 },
+      engine: { version: '', labels: {} },
+    },
+    status: { state, message: state === 'down' ? 'went away' : '', addr: '' },
+  };
+}
+
+let store: MemoryStore;
+let dispatcher: Dispatcher;
+const status = (id: string): Node['status'] | undefined =>
+  store.view((tx) => tx.get('node', id)?.status);
+/** Lets queued store writes and in-process channel deliveries (setImmediate) run. */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** Opens a session for `nodeId` the way an agent does; returns the agent's end. */
+async function connect(nodeId: string): Promise<SessionChannel<ManagerMessage, AgentMessage>> {
+  const [agentEnd, managerEnd] = channelPair<AgentMessage, ManagerMessage>();
+  dispatcher.accept(managerEnd);
+  agentEnd.onMessage(() => undefined);
+  agentEnd.send({ type: 'register', nodeId, description: nodeInput(nodeId, 'ready').description });
+  await settle();
+  return agentEnd;
+}
+
+beforeEach(async () => {
+  // Only the expiry timer and the clock are faked; promises and channel deliveries run for real.
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+  store = new MemoryStore();
+  await store.update((tx) => {
+    for (const [id, state] of [
+      ['up1', 'ready'],
+      ['up2', 'ready'],
+      ['new', 'unknown'],
+      ['gone', 'down'],
+    ] as const)
+      tx.create('node', nodeInput(id, state));
+  });
+  dispatcher = new Dispatcher({ store, log: silentLogger, heartbeatPeriodMs: PERIOD });
+});
+
+afterEach(async () => {
+  await dispatcher.stop();
+  vi.useRealTimers();
+});
+
+describe('Dispatcher after a leader change', () => {
+  it('marks every node not already down unknown at start, without touching down nodes', async () => {
+    dispatcher.start();
+    await settle();
+    expect(status('up1')).toEqual({ state: 'unknown', message: LEADER_CHANGE_MESSAGE, addr: '' });
+    expect(status('up2')?.state).toBe('unknown');
+    expect(status('new')).toEqual({ state: 'unknown', message: '', addr: '' });
+    expect(status('gone')).toEqual({ state: 'down', message: 'went away', addr: '' });
+  });
+
+  it('gives nodes 3 heartbeat periods to reconnect, then marks the others down', async () => {
+    dispatcher.start();
+    await settle();
+    await vi.advanceTimersByTimeAsync(PERIOD);
+    const agent = await connect('up1');
+    expect(status('up1')?.state).toBe('ready');
+    const beat = setInterval(() => agent.send({ type: 'heartbeat' }), PERIOD / 2);
+    await vi.advanceTimersByTimeAsync(PERIOD * 1.5);
+    await settle();
+    // 2.5 periods in: still within the grace.
+    expect(status('up2')?.state).toBe('unknown');
+    expect(status('new')?.state).toBe('unknown');
+    await vi.advanceTimersByTimeAsync(PERIOD);
+    await settle();
+    expect(status('up2')).toEqual({ state: 'down', message: 'heartbeat failure', addr: '' });
+    expect(status('new')).toEqual({ state: 'down', message: 'heartbeat failure', addr: '' });
+    expect(status('up1')?.state).toBe('ready');
+    clearInterval(beat);
+  });
+
+  it('does not undo a registration that raced with the start', async () => {
+    dispatcher.start();
+    await connect('up1');
+    await settle();
+    expect(status('up1')?.state).toBe('ready');
+  });
+
+  it('marks a node whose session was lost down only after the grace, and ready when it returns', async () => {
+    dispatcher.start();
+    const agent = await connect('up1');
+    agent.close('connection lost');
+    await vi.advanceTimersByTimeAsync(PERIOD * 2.5);
+    await settle();
+    expect(status('up1')?.state).toBe('ready');
+    await vi.advanceTimersByTimeAsync(PERIOD);
+    await settle();
+    expect(status('up1')).toEqual({ state: 'down', message: 'heartbeat failure', addr: '' });
+    await connect('up1');
+    expect(status('up1')).toEqual({ state: 'ready', message: '', addr: '' });
+  });
+
+  it('can be started again after a stop (leadership regained)', async () => {
+    dispatcher.start();
+    await dispatcher.stop();
+    dispatcher.start();
+    await connect('new');
+    expect(status('new')?.state).toBe('ready');
+  });
+});
