@@ -1,110 +1,236 @@
 import {
   SwarmletError,
-  type Cluster,
+  type ApiTokenCreateRequest,
+  type ApiTokenCreated,
+  type ApiTokenInfo,
+  type ClusterView,
   type ControlApi,
   type Info,
   type InitRequest,
+  type JoinRequest,
+  type JoinResult,
+  type JoinTokens,
+  type LeaveRequest,
   type Node,
+  type NodeRemoveOptions,
+  type NodeUpdateRequest,
   type ServiceSpecInput,
   type ServiceUpdateRequest,
   type ServiceView,
+  type SwarmApi,
   type Task,
   type TaskFilter,
 } from '@swarmlet/api-types';
+import { SwarmletClient } from '@swarmlet/client';
 import type { StoreControlApi } from '@swarmlet/manager';
-import type { MemoryStore } from '@swarmlet/store';
+import type { ClusterOps } from './cluster/cluster-ops.js';
+import { checkServerIsManager } from './cluster/tls-check.js';
+import type { Daemon } from './daemon.js';
+import { VERSION } from './version.js';
 
-export interface DaemonHooks {
-  store: MemoryStore;
-  nodeId: string;
-  dataDir: string;
-  version: string;
-  /** The store-backed control API, once the node is in a cluster. */
-  cluster(): StoreControlApi | undefined;
-  init(req: InitRequest): Promise<Cluster>;
-  engine(): Promise<{ version: string; apiVersion: string }>;
-}
+type Local = { api: StoreControlApi; ops: ClusterOps };
 
 /**
- * The daemon's `ControlApi`: `info` and `init` always work; everything else needs a cluster and
- * fails with NOT_INITIALIZED (HTTP 503) until `swarmlet init`.
+ * The daemon's `ControlApi` and `SwarmApi`. `info`, `init`, `join` and `leave` act on this node.
+ * Everything else needs a manager: reads are served from this manager's store (the API makes
+ * them linearizable first), writes run on the leader, so a follower forwards them over mutual
+ * TLS with its own manager certificate. On a worker they fail with FAILED_PRECONDITION, as
+ * Docker's "This node is not a swarm manager".
  */
-export class DaemonControl implements ControlApi {
-  constructor(private readonly d: DaemonHooks) {}
+export class DaemonControl implements ControlApi, SwarmApi {
+  private leaderClient: { key: string; client: SwarmletClient } | undefined;
+
+  constructor(private readonly d: Daemon) {}
 
   async info(): Promise<Info> {
-    const { store } = this.d;
-    const counts = store.view((tx) => {
-      const tasks = tx.find('task');
-      const managers = tx.find('node', (n) => n.spec.role === 'manager').length;
-      return {
-        clusterId: tx.find('cluster')[0]?.id ?? '',
-        managers,
-        nodes: tx.find('node').length,
-        services: tx.find('service').length,
-        tasks: {
-          running: tasks.filter((t) => t.status.state === 'running').length,
-          total: tasks.length,
-        },
-        role: tx.get('node', this.d.nodeId)?.spec.role ?? '',
-      };
-    });
-    const engine = await this.d.engine().catch(() => ({ version: 'unreachable', apiVersion: '' }));
+    const d = this.d;
+    const mgr = d.manager;
+    const counts = mgr
+      ? mgr.store.view((tx) => {
+          const tasks = tx.find('task');
+          return {
+            clusterId: tx.find('cluster')[0]?.id ?? '',
+            managers: tx.find('node', (n) => n.spec.role === 'manager').length,
+            nodes: tx.find('node').length,
+            services: tx.find('service').length,
+            tasks: {
+              running: tasks.filter((t) => t.status.state === 'running').length,
+              total: tasks.length,
+            },
+          };
+        })
+      : {
+          clusterId: d.membership?.clusterId ?? '',
+          managers: 0,
+          nodes: 0,
+          services: 0,
+          tasks: { running: 0, total: 0 },
+        };
+    const engine = await d
+      .describe()
+      .then(async (desc) => ({ version: desc.engine.version, apiVersion: await d.apiVersion() }))
+      .catch(() => ({ version: 'unreachable', apiVersion: '' }));
+    const m = d.membership;
     return {
-      version: this.d.version,
-      nodeId: this.d.nodeId,
-      state: counts.clusterId ? 'active' : 'inactive',
-      dataDir: this.d.dataDir,
+      version: VERSION,
+      nodeId: d.nodeId,
+      state: m ? 'active' : 'inactive',
+      dataDir: d.cfg.dataDir,
       engine,
       ...counts,
+      role: m?.role ?? '',
+      ...(m ? { addr: m.advertiseAddr, managerAddrs: d.knownManagers() } : {}),
+      ...(mgr ? { leader: mgr.leaderId, isLeader: mgr.isLeader } : {}),
+      ...(d.certs ? { certExpiresAt: d.certs.identity.notAfter.toISOString() } : {}),
     };
   }
 
-  init(req: InitRequest): Promise<Cluster> {
+  init(req: InitRequest): Promise<ClusterView> {
     return this.d.init(req);
   }
+  join(req: JoinRequest): Promise<JoinResult> {
+    return this.d.join(req);
+  }
+  leave(req: LeaveRequest): Promise<void> {
+    return this.d.leave(req);
+  }
 
-  getCluster(): Promise<Cluster> {
-    return this.api().getCluster();
+  getCluster(): Promise<ClusterView> {
+    return this.read().api.getCluster();
   }
   listServices(): Promise<ServiceView[]> {
-    return this.api().listServices();
+    return this.read().api.listServices();
   }
   getService(ref: string): Promise<ServiceView> {
-    return this.api().getService(ref);
-  }
-  createService(spec: ServiceSpecInput): Promise<ServiceView> {
-    return this.api().createService(spec);
-  }
-  updateService(ref: string, req: ServiceUpdateRequest): Promise<ServiceView> {
-    return this.api().updateService(ref, req);
-  }
-  scaleService(ref: string, replicas: number): Promise<ServiceView> {
-    return this.api().scaleService(ref, replicas);
-  }
-  removeService(ref: string): Promise<void> {
-    return this.api().removeService(ref);
+    return this.read().api.getService(ref);
   }
   listTasks(filter: TaskFilter): Promise<Task[]> {
-    return this.api().listTasks(filter);
+    return this.read().api.listTasks(filter);
   }
   getTask(ref: string): Promise<Task> {
-    return this.api().getTask(ref);
+    return this.read().api.getTask(ref);
   }
   listNodes(): Promise<Node[]> {
-    return this.api().listNodes();
+    return this.read().api.listNodes();
   }
   getNode(ref: string): Promise<Node> {
-    return this.api().getNode(ref);
+    return this.read().api.getNode(ref);
+  }
+  async joinTokens(): Promise<JoinTokens> {
+    return this.read().ops.joinTokens();
+  }
+  async listApiTokens(): Promise<ApiTokenInfo[]> {
+    return this.read().ops.listApiTokens();
   }
 
-  private api(): StoreControlApi {
-    const api = this.d.cluster();
-    if (!api)
+  createService(spec: ServiceSpecInput): Promise<ServiceView> {
+    return this.write(
+      (l) => l.api.createService(spec),
+      (c) => c.createService(spec),
+    );
+  }
+  updateService(ref: string, req: ServiceUpdateRequest): Promise<ServiceView> {
+    return this.write(
+      (l) => l.api.updateService(ref, req),
+      (c) => c.updateService(ref, req),
+    );
+  }
+  scaleService(ref: string, replicas: number): Promise<ServiceView> {
+    return this.write(
+      (l) => l.api.scaleService(ref, replicas),
+      (c) => c.scaleService(ref, replicas),
+    );
+  }
+  removeService(ref: string): Promise<void> {
+    return this.write(
+      (l) => l.api.removeService(ref),
+      (c) => c.removeService(ref),
+    );
+  }
+  updateNode(ref: string, req: NodeUpdateRequest): Promise<Node> {
+    return this.write(
+      (l) => l.api.updateNode(ref, req),
+      (c) => c.updateNode(ref, req),
+    );
+  }
+  removeNode(ref: string, opts?: NodeRemoveOptions): Promise<void> {
+    return this.write(
+      (l) => l.api.removeNode(ref, opts),
+      (c) => c.removeNode(ref, opts),
+    );
+  }
+  rotateJoinToken(role: 'worker' | 'manager'): Promise<JoinTokens> {
+    return this.write(
+      (l) => l.ops.rotateJoinToken(role),
+      (c) => c.rotateJoinToken(role),
+    );
+  }
+  createApiToken(req: ApiTokenCreateRequest): Promise<ApiTokenCreated> {
+    return this.write(
+      (l) => l.ops.createApiToken(req),
+      (c) => c.createApiToken(req),
+    );
+  }
+  removeApiToken(ref: string): Promise<void> {
+    return this.write(
+      (l) => l.ops.removeApiToken(ref),
+      (c) => c.removeApiToken(ref),
+    );
+  }
+
+  private local(): Local {
+    const rt = this.d.runtime;
+    if (rt) return { api: rt.mgr.control, ops: rt.ops };
+    if (this.d.membership) {
       throw new SwarmletError(
-        'NOT_INITIALIZED',
-        'this node is not part of a cluster yet: run `swarmlet init` first',
+        'FAILED_PRECONDITION',
+        'this node is a worker: worker nodes cannot view or change cluster state; ' +
+          'run the command on a manager',
       );
-    return api;
+    }
+    throw new SwarmletError(
+      'NOT_INITIALIZED',
+      'this node is not part of a cluster yet: run `swarmlet init` or `swarmlet join`',
+    );
+  }
+
+  private read(): Local {
+    return this.local();
+  }
+
+  /** Runs a write on the leader: here if this manager leads, else forwarded to it. */
+  private async write<T>(
+    here: (l: Local) => Promise<T>,
+    there: (c: SwarmletClient) => Promise<T>,
+  ): Promise<T> {
+    const l = this.local();
+    const mgr = this.d.manager;
+    if (!mgr || mgr.isLeader) return here(l);
+    const addr = mgr.leaderAddr();
+    if (!addr) {
+      throw new SwarmletError(
+        'UNAVAILABLE',
+        'no Raft leader: the managers cannot reach a quorum (see `swarmlet node ls`; ' +
+          '`swarmlet init --force-new-cluster` recovers from a permanent loss)',
+      );
+    }
+    return there(this.clientFor(addr));
+  }
+
+  private clientFor(addr: string): SwarmletClient {
+    const tls = this.d.requireCerts().tls();
+    const key = `${addr}\n${tls.cert}`;
+    if (this.leaderClient?.key !== key) {
+      void this.leaderClient?.client.close();
+      this.leaderClient = {
+        key,
+        client: new SwarmletClient({
+          url: `https://${addr}`,
+          tls: { ...tls, checkServerIdentity: checkServerIsManager },
+          timeoutMs: 30_000,
+        }),
+      };
+    }
+    return this.leaderClient.client;
   }
 }

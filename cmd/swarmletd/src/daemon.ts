@@ -1,146 +1,382 @@
 import { chmod } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import {
   SwarmletError,
-  type AgentMessage,
-  type Cluster,
+  type ClusterView,
   type InitRequest,
+  type JoinRequest,
+  type JoinResult,
+  type LeaveRequest,
   type Logger,
-  type ManagerMessage,
 } from '@swarmlet/api-types';
-import { Agent, channelPair } from '@swarmlet/agent';
+import { Agent } from '@swarmlet/agent';
 import { buildApi } from '@swarmlet/api';
+import { renewalTime } from '@swarmlet/ca';
 import { DockerExecutor } from '@swarmlet/executor-docker';
-import { ControlServer, Manager } from '@swarmlet/manager';
-import { MemoryStore, WalProposer } from '@swarmlet/store';
+import { formatAddr, parseAddr } from './cluster/addr.js';
+import { bootstrapCluster, joinCluster, forceNewCluster } from './cluster/lifecycle.js';
+import type { ManagerNode } from './cluster/manager-node.js';
+import { ManagerRuntime } from './cluster/manager-runtime.js';
+import { renewCertificate } from './cluster/renew.js';
+import { dialSession } from './cluster/session-dial.js';
+import type { ControlFrame } from './cluster/ws-channel.js';
+import {
+  clearClusterState,
+  loadMembership,
+  NodeCerts,
+  saveMembership,
+  type Membership,
+} from './cluster/node-state.js';
 import type { DaemonConfig } from './config.js';
 import { DaemonControl } from './control.js';
 import { loadNodeId } from './identity.js';
 import { claimSocket } from './socket.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /**
- * The composition root of one node: store (replayed from its write-ahead log), the leader's
- * control loops, the agent on the local Docker engine, and the API. Stopping it leaves
- * containers running; the next start adopts them.
+ * The composition root of one node. Inactive until `init` or `join`; then a worker (agent
+ * only) or a manager (Raft-replicated store, cluster port, control loops while leading, and an
+ * agent too). Role changes (`node promote/demote`) arrive over the agent session and switch the
+ * manager runtime on or off. Stopping leaves containers running; the next start adopts them.
  */
 export class Daemon {
-  private manager: Manager | undefined;
+  membership: Membership | undefined;
+  certs: NodeCerts | undefined;
+  runtime: ManagerRuntime | undefined;
   private agent: Agent | undefined;
-  private controlServer: ControlServer | undefined;
   private readonly servers: FastifyInstance[] = [];
+  private renewTimer: NodeJS.Timeout | undefined;
+  private lastLeaderAddr = '';
+  /** Serialises init, join, leave and role changes. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private stopping = false;
 
   private constructor(
-    private readonly cfg: DaemonConfig,
-    private readonly log: Logger,
+    readonly cfg: DaemonConfig,
+    readonly log: Logger,
     readonly nodeId: string,
-    private readonly store: MemoryStore,
-    private readonly wal: WalProposer,
-    private readonly executor: DockerExecutor,
+    readonly executor: DockerExecutor,
   ) {}
 
   static async start(cfg: DaemonConfig, log: Logger): Promise<Daemon> {
     const nodeId = await loadNodeId(cfg.dataDir);
-    const { wal, recovery } = await WalProposer.open(join(cfg.dataDir, 'state'));
-    const store = new MemoryStore({ proposer: wal });
-    if (recovery.snapshot) store.restore(recovery.snapshot);
-    for (const p of recovery.proposals) store.applyCommitted(p);
-    log.info(
-      { nodeId, version: store.version, truncatedBytes: recovery.truncatedBytes },
-      'state recovered',
-    );
     const executor = new DockerExecutor({
       ...engineEndpoint(cfg.dockerHost),
       nodeId,
       hostname: cfg.hostname,
     });
-    const d = new Daemon(cfg, log, nodeId, store, wal, executor);
-    if (store.view((tx) => tx.find('cluster').length > 0)) d.activate();
-    await d.listen();
+    const d = new Daemon(cfg, log, nodeId, executor);
+    const [membership, certs] = await Promise.all([
+      loadMembership(cfg.dataDir),
+      NodeCerts.load(cfg.dataDir),
+    ]);
+    if (membership && certs) {
+      d.membership = membership;
+      d.certs = certs;
+      if (membership.role === 'manager') await d.startRuntime('existing');
+      d.startAgent();
+      d.scheduleRenewal();
+      log.info({ nodeId, role: membership.role, clusterId: membership.clusterId }, 'rejoined');
+    }
+    await d.listenUnix();
     return d;
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.renewTimer);
     await Promise.all(this.servers.map((s) => s.close()));
     await this.agent?.stop();
-    await this.manager?.stop();
-    await this.wal.close();
+    await this.runtime?.stop();
     this.log.info({}, 'stopped; containers keep running');
   }
 
-  private activate(): void {
-    this.controlServer = new ControlServer(this.store);
-    this.manager = new Manager({
-      store: this.store,
-      log: this.log,
-      heartbeatPeriodMs: this.cfg.heartbeatPeriodMs,
+  /** The manager's replicated state, when this node is a manager. */
+  get manager(): ManagerNode | undefined {
+    return this.runtime?.mgr;
+  }
+
+  knownManagers(): string[] {
+    const list = this.membership?.managers ?? [];
+    return this.lastLeaderAddr ? [this.lastLeaderAddr, ...list] : list;
+  }
+
+  serialise<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  init(req: InitRequest): Promise<ClusterView> {
+    return this.serialise(async () => {
+      if (req.forceNewCluster) return this.forceNewCluster();
+      if (this.membership) {
+        throw new SwarmletError('ALREADY_INITIALIZED', 'this node is already part of a cluster');
+      }
+      const description = await this.describe();
+      const advertise = parseAddr(req.advertiseAddr ?? '127.0.0.1', 'advertise address');
+      const listen = parseAddr(
+        req.listenAddr ?? (req.advertiseAddr ? `0.0.0.0:${advertise.port}` : formatAddr(advertise)),
+        'listen address',
+        advertise.port,
+      );
+      await clearClusterState(this.cfg.dataDir);
+      const { certs, cluster } = await bootstrapCluster({
+        req,
+        dataDir: this.cfg.dataDir,
+        nodeId: this.nodeId,
+        description,
+        advertiseAddr: formatAddr(advertise),
+        startRuntime: async (c) => {
+          this.certs = c;
+          this.membership = {
+            clusterId: c.identity.clusterId,
+            role: 'manager',
+            advertiseAddr: formatAddr(advertise),
+            listenAddr: formatAddr(listen),
+            managers: [formatAddr(advertise)],
+          };
+          await this.startRuntime('new');
+          return this.requireRuntime().mgr;
+        },
+      });
+      this.certs = certs;
+      await saveMembership(this.cfg.dataDir, this.requireMembership());
+      this.startAgent();
+      this.scheduleRenewal();
+      this.log.info({ clusterId: cluster.id, nodeId: this.nodeId }, 'cluster initialised');
+      return cluster;
     });
-    this.manager.start();
-    const dispatcher = this.manager.dispatcher;
+  }
+
+  join(req: JoinRequest): Promise<JoinResult> {
+    return this.serialise(async () => {
+      if (this.membership) {
+        throw new SwarmletError('ALREADY_INITIALIZED', 'this node is already part of a cluster');
+      }
+      const description = await this.describe();
+      await clearClusterState(this.cfg.dataDir);
+      const joined = await joinCluster({ req, nodeId: this.nodeId, description });
+      this.certs = joined.certs;
+      await joined.certs.save(this.cfg.dataDir);
+      this.membership = joined.membership;
+      if (joined.membership.role === 'manager') await this.startRuntime('join');
+      await saveMembership(this.cfg.dataDir, joined.membership);
+      this.startAgent();
+      this.scheduleRenewal();
+      this.log.info({ role: joined.membership.role }, 'joined the cluster');
+      return {
+        nodeId: this.nodeId,
+        role: joined.membership.role,
+        clusterId: joined.membership.clusterId,
+      };
+    });
+  }
+
+  leave(req: LeaveRequest): Promise<void> {
+    return this.serialise(async () => {
+      if (!this.membership) {
+        throw new SwarmletError('FAILED_PRECONDITION', 'this node is not part of a cluster');
+      }
+      if (this.membership.role === 'manager' && !req.force) {
+        throw new SwarmletError(
+          'FAILED_PRECONDITION',
+          'this node is a manager: leaving can cost the cluster its quorum. Demote it first ' +
+            '(`swarmlet node demote`), or use `swarmlet leave --force`',
+        );
+      }
+      clearTimeout(this.renewTimer);
+      await this.agent?.stop();
+      this.agent = undefined;
+      await this.runtime?.stop();
+      this.runtime = undefined;
+      await this.removeManagedContainers();
+      await clearClusterState(this.cfg.dataDir);
+      this.membership = undefined;
+      this.certs = undefined;
+      this.log.info({}, 'left the cluster');
+    });
+  }
+
+  private async forceNewCluster(): Promise<ClusterView> {
+    const rt = this.runtime;
+    const membership = this.membership;
+    if (!rt || !membership || membership.role !== 'manager') {
+      throw new SwarmletError(
+        'FAILED_PRECONDITION',
+        '--force-new-cluster needs a manager with its cluster state',
+      );
+    }
+    await rt.stop();
+    this.runtime = undefined;
+    const view = await forceNewCluster({
+      mgr: rt.mgr,
+      dataDir: this.cfg.dataDir,
+      nodeId: this.nodeId,
+      advertiseAddr: membership.advertiseAddr,
+    });
+    this.membership = { ...membership, managers: [membership.advertiseAddr] };
+    await saveMembership(this.cfg.dataDir, this.membership);
+    await this.startRuntime('existing');
+    this.log.warn({}, 'forced a new cluster from this manager state; other managers must rejoin');
+    return view;
+  }
+
+  private async startRuntime(bootstrap: 'new' | 'join' | 'existing'): Promise<void> {
+    const membership = this.requireMembership();
+    const certs = this.requireCerts();
+    this.runtime = await ManagerRuntime.start({
+      daemon: this,
+      membership,
+      certs,
+      bootstrap,
+    });
+  }
+
+  private startAgent(): void {
+    if (this.agent) return;
     this.agent = new Agent({
       nodeId: this.nodeId,
       executor: this.executor,
       log: this.log.child({ component: 'agent' }),
       engineConcurrency: this.cfg.engineConcurrency,
-      connect: async () => {
-        const [agentEnd, managerEnd] = channelPair<AgentMessage, ManagerMessage>();
-        dispatcher.accept(managerEnd);
-        return agentEnd;
-      },
+      connect: () =>
+        dialSession({
+          addrs: () => this.knownManagers(),
+          tls: () => this.requireCerts().tls(),
+          onControl: (f) => this.onControl(f),
+          log: this.log,
+        }),
     });
     this.agent.start();
   }
 
-  private async init(req: InitRequest): Promise<Cluster> {
-    if (this.controlServer)
-      throw new SwarmletError('ALREADY_INITIALIZED', 'this node is already part of a cluster');
-    const description = await this.executor.describe().catch((err: unknown) => {
+  private onControl(frame: ControlFrame): void {
+    if (frame.type === 'hello') {
+      this.lastLeaderAddr = frame.leader;
+      const m = this.membership;
+      if (m && frame.managers.length > 0 && frame.managers.join() !== m.managers.join()) {
+        this.membership = { ...m, managers: frame.managers };
+        void saveMembership(this.cfg.dataDir, this.membership).catch((err: unknown) =>
+          this.log.warn({ err }, 'could not save manager list'),
+        );
+      }
+      return;
+    }
+    if (frame.type === 'role' && this.membership && frame.role !== this.membership.role) {
+      void this.serialise(() => this.changeRole(frame.role)).catch((err: unknown) =>
+        this.log.error({ err, role: frame.role }, 'role change failed'),
+      );
+    }
+  }
+
+  /** Promotion or demotion decided by the managers: new certificate, runtime on or off. */
+  private async changeRole(role: 'manager' | 'worker'): Promise<void> {
+    const m = this.requireMembership();
+    if (m.role === role || this.stopping) return;
+    this.log.info({ from: m.role, to: role }, 'role change');
+    await this.renew();
+    if (this.requireCerts().identity.role !== role) {
+      throw new Error(`the managers issued a ${this.requireCerts().identity.role} certificate`);
+    }
+    if (role === 'worker') {
+      await this.runtime?.stop();
+      this.runtime = undefined;
+      this.membership = { ...m, role };
+      await clearRaft(this.cfg.dataDir);
+    } else {
+      const advertise = parseAddr(m.advertiseAddr, 'advertise address');
+      this.membership = {
+        ...m,
+        role,
+        listenAddr: m.listenAddr || `0.0.0.0:${advertise.port}`,
+      };
+      await clearRaft(this.cfg.dataDir);
+      await this.startRuntime('join');
+      const raftPeers = await this.requireRuntime().requestRaftJoin();
+      this.membership = { ...this.requireMembership(), raftPeers };
+    }
+    await saveMembership(this.cfg.dataDir, this.requireMembership());
+  }
+
+  /** Gets a fresh certificate from the managers and switches every listener to it. */
+  async renew(): Promise<void> {
+    const certs = await renewCertificate({
+      nodeId: this.nodeId,
+      certs: this.requireCerts(),
+      managers: this.knownManagers(),
+    });
+    await certs.save(this.cfg.dataDir);
+    this.certs = certs;
+    this.runtime?.setTls(certs.tls());
+    this.scheduleRenewal();
+    this.log.info({ expires: certs.identity.notAfter.toISOString() }, 'certificate renewed');
+  }
+
+  private scheduleRenewal(retryMs?: number): void {
+    clearTimeout(this.renewTimer);
+    const certs = this.certs;
+    if (!certs || this.stopping) return;
+    const { notBefore, notAfter } = certs.identity;
+    const at =
+      retryMs === undefined ? renewalTime(notBefore, notAfter).getTime() : Date.now() + retryMs;
+    const delay = Math.min(Math.max(at - Date.now(), 0), 2 ** 31 - 1);
+    this.renewTimer = setTimeout(() => {
+      void this.serialise(() => this.renew()).catch((err: unknown) => {
+        const validity = notAfter.getTime() - notBefore.getTime();
+        this.log.warn({ err }, 'certificate renewal failed; retrying');
+        this.scheduleRenewal(Math.min(Math.max(validity / 20, 1_000), 60_000));
+      });
+    }, delay);
+    this.renewTimer.unref();
+  }
+
+  private async removeManagedContainers(): Promise<void> {
+    const owned = (await this.executor.list()).filter((c) => c.nodeId === this.nodeId);
+    for (const c of owned) await this.executor.removeContainer(c.containerId);
+  }
+
+  async describe(): Promise<Awaited<ReturnType<DockerExecutor['describe']>>> {
+    return this.executor.describe().catch((err: unknown) => {
       throw new SwarmletError(
         'UNAVAILABLE',
         `cannot reach the Docker engine: ${(err as Error).message}`,
         { cause: err },
       );
     });
-    const cluster = await this.store.update((tx) => {
-      if (tx.find('cluster').length > 0)
-        throw new SwarmletError('ALREADY_INITIALIZED', 'this node is already part of a cluster');
-      tx.create('node', {
-        id: this.nodeId,
-        spec: { role: 'manager', availability: 'active', labels: {} },
-        description,
-        status: { state: 'unknown', message: '', addr: '' },
-        managerStatus: { leader: true, reachability: 'reachable', addr: '' },
-      });
-      return tx.create('cluster', {
-        spec: {
-          name: req.clusterName ?? 'default',
-          orchestration: { taskHistoryRetentionLimit: req.taskHistoryRetentionLimit ?? 5 },
-          dispatcher: { heartbeatPeriodMs: req.heartbeatPeriodMs ?? 5_000 },
-        },
-      });
-    });
-    this.activate();
-    this.log.info({ clusterId: cluster.id, nodeId: this.nodeId }, 'cluster initialised');
-    return cluster;
   }
 
-  private async listen(): Promise<void> {
-    const control = new DaemonControl({
-      store: this.store,
-      nodeId: this.nodeId,
-      dataDir: this.cfg.dataDir,
-      version: VERSION,
-      cluster: () => this.controlServer,
-      init: (req) => this.init(req),
-      engine: async () => ({
-        version: (await this.executor.describe()).engine.version,
-        apiVersion: await this.apiVersion(),
-      }),
-    });
+  requireMembership(): Membership {
+    if (!this.membership) {
+      throw new SwarmletError(
+        'NOT_INITIALIZED',
+        'this node is not part of a cluster yet: run `swarmlet init` or `swarmlet join`',
+      );
+    }
+    return this.membership;
+  }
+
+  requireCerts(): NodeCerts {
+    if (!this.certs) throw new SwarmletError('NOT_INITIALIZED', 'this node has no certificate');
+    return this.certs;
+  }
+
+  private requireRuntime(): ManagerRuntime {
+    if (!this.runtime) throw new SwarmletError('INTERNAL', 'manager runtime not running');
+    return this.runtime;
+  }
+
+  private async listenUnix(): Promise<void> {
+    const control = new DaemonControl(this);
     await claimSocket(this.cfg.socket);
-    const unix = buildApi({ control });
+    const unix = buildApi({
+      loggerInstance: this.log as unknown as FastifyBaseLogger,
+      control,
+      swarm: control,
+      beforeRead: async () => this.manager?.readBarrier(),
+    });
     // Restrictive umask window: the socket is created 0600 (root only, like docker.sock).
     const umask = process.umask(0o177);
     try {
@@ -152,20 +388,26 @@ export class Daemon {
     this.servers.push(unix);
     this.log.info({ socket: this.cfg.socket }, 'API listening on unix socket');
     if (this.cfg.tcp) {
-      const tcp = buildApi({ control });
+      const tcp = buildApi({ control, swarm: control });
       await tcp.listen({ host: this.cfg.tcp.host, port: this.cfg.tcp.port });
       this.servers.push(tcp);
       this.log.info(
         { addr: `${this.cfg.tcp.host}:${this.cfg.tcp.port}` },
-        'API listening on TCP (loopback only)',
+        'API listening on TCP (loopback only, unauthenticated: for tests)',
       );
     }
   }
 
-  private async apiVersion(): Promise<string> {
+  async apiVersion(): Promise<string> {
     const docker = await this.executor.engine();
     return (docker.modem as { version?: string }).version ?? '';
   }
+}
+
+async function clearRaft(dataDir: string): Promise<void> {
+  const { rm } = await import('node:fs/promises');
+  const { raftDir } = await import('./cluster/node-state.js');
+  await rm(raftDir(dataDir), { recursive: true, force: true });
 }
 
 function engineEndpoint(host: string | undefined): { host?: string; socketPath?: string } {

@@ -11,13 +11,55 @@ export const ClusterSpecSchema = Type.Object({
     /** Agents send a heartbeat each period; a node is DOWN after 3 missed periods. */
     heartbeatPeriodMs: Type.Integer({ minimum: 100 }),
   }),
+  ca: Type.Optional(
+    Type.Object({
+      /** Validity of node certificates; nodes renew at 50-80 % of it. */
+      nodeCertExpiryMs: Type.Integer({ minimum: 10_000 }),
+    }),
+  ),
 });
 export type ClusterSpec = Static<typeof ClusterSpecSchema>;
+
+export const API_TOKEN_ROLES = ['admin', 'readonly'] as const;
+export type ApiTokenRole = (typeof API_TOKEN_ROLES)[number];
+
+/** A bearer token for the TCP API as stored: only its hash is kept. */
+export const StoredApiTokenSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: Type.Enum(API_TOKEN_ROLES),
+  hash: Type.String(),
+  createdAt: Type.String(),
+});
+export type StoredApiToken = Static<typeof StoredApiTokenSchema>;
+
+/**
+ * Cluster-wide secrets kept in the replicated store and never returned by the API: the root CA
+ * (every manager can issue node certificates), the join tokens, the API token hashes.
+ */
+export const ClusterSecretsSchema = Type.Object({
+  rootCA: Type.Object({ certPem: Type.String(), keyPem: Type.String() }),
+  joinTokens: Type.Object({ worker: Type.String(), manager: Type.String() }),
+  apiTokens: Type.Array(StoredApiTokenSchema),
+});
+export type ClusterSecrets = Static<typeof ClusterSecretsSchema>;
+
+/** The cluster as the API shows it. */
+export const ClusterViewSchema = Type.Object({
+  id: Type.String(),
+  meta: MetaSchema,
+  spec: ClusterSpecSchema,
+  /** PEM of the root CA certificate (public). */
+  caCertPem: Type.Optional(Type.String()),
+});
+export type ClusterView = Static<typeof ClusterViewSchema>;
 
 export const ClusterSchema = Type.Object({
   id: Type.String(),
   meta: MetaSchema,
   spec: ClusterSpecSchema,
+  /** Absent on clusters created before the CA existed (single-node data dirs). */
+  secrets: Type.Optional(ClusterSecretsSchema),
 });
 export type Cluster = Static<typeof ClusterSchema>;
 
@@ -50,3 +92,10 @@ export const ConfigSchema = Type.Object({
   spec: Type.Object({ name: Type.String(), labels: LabelsSchema, data: Type.String() }),
 });
 export type Config = Static<typeof ConfigSchema>;
+
+/** The API's view of a stored cluster: secrets dropped, the CA certificate shown. */
+export function toClusterView(c: Cluster): ClusterView {
+  const view: ClusterView = { id: c.id, meta: c.meta, spec: c.spec };
+  if (c.secrets) view.caCertPem = c.secrets.rootCA.certPem;
+  return view;
+}

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import type { Cluster } from './cluster.js';
+import type { ClusterView } from './cluster.js';
 import type { Info, InitRequest } from './info.js';
 import type { Node, NodeRemoveOptions, NodeUpdateRequest } from './node.js';
 import { ServiceSchema, ServiceSpecInputSchema, type ServiceSpecInput } from './service.js';
@@ -48,8 +48,8 @@ export interface ServiceUpdateRequest {
  */
 export interface ControlApi {
   info(): Promise<Info>;
-  init(req: InitRequest): Promise<Cluster>;
-  getCluster(): Promise<Cluster>;
+  init(req: InitRequest): Promise<ClusterView>;
+  getCluster(): Promise<ClusterView>;
   listServices(): Promise<ServiceView[]>;
   getService(ref: string): Promise<ServiceView>;
   createService(spec: ServiceSpecInput): Promise<ServiceView>;

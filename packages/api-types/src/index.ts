@@ -9,3 +9,4 @@ export * from './session.js';
 export * from './info.js';
 export * from './control.js';
 export * from './logger.js';
+export * from './swarm.js';

@@ -14,6 +14,15 @@ export const InfoSchema = Type.Object({
   tasks: Type.Object({ running: Type.Integer(), total: Type.Integer() }),
   engine: Type.Object({ version: Type.String(), apiVersion: Type.String() }),
   dataDir: Type.String(),
+  /** Cluster address of this node (empty before init/join). */
+  addr: Type.Optional(Type.String()),
+  /** Manager nodes: the Raft leader's node id and whether this node is it. */
+  leader: Type.Optional(Type.String()),
+  isLeader: Type.Optional(Type.Boolean()),
+  /** Addresses of the managers this node knows. */
+  managerAddrs: Type.Optional(Type.Array(Type.String())),
+  /** Expiry of this node's certificate (ISO time). */
+  certExpiresAt: Type.Optional(Type.String()),
 });
 export type Info = Static<typeof InfoSchema>;
 
@@ -21,6 +30,17 @@ export const InitRequestSchema = Type.Object({
   clusterName: Type.Optional(Type.String()),
   heartbeatPeriodMs: Type.Optional(Type.Integer({ minimum: 100 })),
   taskHistoryRetentionLimit: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** `host[:port]` other nodes use to reach this manager (default port 4242). */
+  advertiseAddr: Type.Optional(Type.String()),
+  /** `host[:port]` the cluster port binds (default `0.0.0.0:<advertised port>`). */
+  listenAddr: Type.Optional(Type.String()),
+  /** Validity of node certificates (default 90 days; at least 10 s, for tests). */
+  certExpiryMs: Type.Optional(Type.Integer({ minimum: 10_000 })),
+  /**
+   * Recover from lost quorum: restart this manager's Raft as the only member, keeping the
+   * state it has. The other managers must rejoin.
+   */
+  forceNewCluster: Type.Optional(Type.Boolean()),
 });
 export type InitRequest = Static<typeof InitRequestSchema>;
 

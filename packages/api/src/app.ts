@@ -1,14 +1,17 @@
 import swagger from '@fastify/swagger';
-import type { ControlApi } from '@swarmlet/api-types';
+import type { ServerOptions as HttpsOptions } from 'node:https';
+import type { ControlApi, SwarmApi } from '@swarmlet/api-types';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { infoRoutes } from './routes/info.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { serviceRoutes } from './routes/services.js';
+import { swarmRoutes } from './routes/swarm.js';
 import { taskRoutes } from './routes/tasks.js';
 
 /** Dependencies of the REST API: any ControlApi (the manager's, or a fake in tests). */
@@ -18,7 +21,25 @@ export interface ApiDeps {
   logger?: FastifyServerOptions['logger'];
   /** An existing pino-compatible logger (the daemon's), instead of `logger` options. */
   loggerInstance?: FastifyBaseLogger;
+  /** Node membership and token routes (`/v1/swarm/*`, `/v1/tokens`), when the host serves them. */
+  swarm?: SwarmApi;
+  /** Serve HTTPS with these options (the daemon's cluster port). */
+  https?: HttpsOptions;
+  /**
+   * Runs before every request (after routing): throws `SwarmletError` UNAUTHORIZED or FORBIDDEN
+   * to refuse it. Absent: everything is allowed (the root-only unix socket).
+   */
+  authorize?: (req: FastifyRequest) => void | Promise<void>;
+  /**
+   * Runs before every read of cluster state (GET routes other than `/info` and the OpenAPI
+   * document) unless the request carries `x-swarmlet-consistency: local`: the daemon makes the
+   * read linearizable there (Raft ReadIndex).
+   */
+  beforeRead?: (req: FastifyRequest) => Promise<void>;
 }
+
+/** Header with which a client accepts a possibly stale read from the manager it asks. */
+export const CONSISTENCY_HEADER = 'x-swarmlet-consistency';
 
 /** Path of the OpenAPI 3.1 document describing every route. */
 export const OPENAPI_PATH = '/v1/openapi.json';
@@ -31,13 +52,26 @@ export const OPENAPI_PATH = '/v1/openapi.json';
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     ...(deps.loggerInstance
-      ? { loggerInstance: deps.loggerInstance }
+      ? { loggerInstance: deps.loggerInstance, disableRequestLogging: true }
       : { logger: deps.logger ?? false }),
     // Reject unknown fields and wrong types instead of stripping or coercing them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
-  });
+    ...(deps.https ? { https: deps.https } : {}),
+  }) as unknown as FastifyInstance;
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  const { authorize, beforeRead } = deps;
+  if (authorize) app.addHook('onRequest', async (req) => authorize(req));
+  if (beforeRead) {
+    app.addHook('preHandler', async (req) => {
+      if (req.method !== 'GET' || req.headers[CONSISTENCY_HEADER] === 'local') return;
+      const url = req.routeOptions.url ?? '';
+      if (url === '/v1/info' || url === OPENAPI_PATH || url === '' || url.startsWith('/v1/node/')) {
+        return;
+      }
+      await beforeRead(req);
+    });
+  }
   // Registration is queued (avvio): swagger loads first, so it sees every route added after it.
   void app.register(swagger, {
     openapi: {
@@ -50,6 +84,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(serviceRoutes, opts);
   void app.register(taskRoutes, opts);
   void app.register(nodeRoutes, opts);
+  if (deps.swarm) void app.register(swarmRoutes, { swarm: deps.swarm, prefix: '/v1' });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,6 +1,14 @@
 import type {
-  Cluster,
+  ApiTokenCreateRequest,
+  ApiTokenCreated,
+  ApiTokenInfo,
+  ClusterView,
   ControlApi,
+  JoinRequest,
+  JoinResult,
+  JoinTokens,
+  LeaveRequest,
+  SwarmApi,
   Info,
   InitRequest,
   Node,
@@ -24,7 +32,7 @@ const seg = encodeURIComponent;
  * `SwarmletError` (same code and message); an unreachable daemon is `UNAVAILABLE`.
  * Call `close()` when done: the client keeps connections alive.
  */
-export class SwarmletClient implements ControlApi {
+export class SwarmletClient implements ControlApi, SwarmApi {
   private readonly http: HttpTransport;
 
   constructor(opts: SwarmletClientOptions) {
@@ -41,11 +49,11 @@ export class SwarmletClient implements ControlApi {
     return this.http.call('GET', '/v1/info');
   }
 
-  init(req: InitRequest): Promise<Cluster> {
+  init(req: InitRequest): Promise<ClusterView> {
     return this.http.call('POST', '/v1/cluster/init', { body: req });
   }
 
-  getCluster(): Promise<Cluster> {
+  getCluster(): Promise<ClusterView> {
     return this.http.call('GET', '/v1/cluster');
   }
 
@@ -96,6 +104,34 @@ export class SwarmletClient implements ControlApi {
   removeNode(ref: string, opts: NodeRemoveOptions = {}): Promise<void> {
     const query = opts.force ? { force: 'true' } : {};
     return this.http.call('DELETE', `/v1/nodes/${seg(ref)}`, { query });
+  }
+
+  join(req: JoinRequest): Promise<JoinResult> {
+    return this.http.call('POST', '/v1/swarm/join', { body: req });
+  }
+
+  leave(req: LeaveRequest): Promise<void> {
+    return this.http.call('POST', '/v1/swarm/leave', { body: req });
+  }
+
+  joinTokens(): Promise<JoinTokens> {
+    return this.http.call('GET', '/v1/swarm/join-tokens');
+  }
+
+  rotateJoinToken(role: 'worker' | 'manager'): Promise<JoinTokens> {
+    return this.http.call('POST', '/v1/swarm/join-tokens/rotate', { body: { role } });
+  }
+
+  createApiToken(req: ApiTokenCreateRequest): Promise<ApiTokenCreated> {
+    return this.http.call('POST', '/v1/tokens', { body: req });
+  }
+
+  listApiTokens(): Promise<ApiTokenInfo[]> {
+    return this.http.call('GET', '/v1/tokens');
+  }
+
+  removeApiToken(ref: string): Promise<void> {
+    return this.http.call('DELETE', `/v1/tokens/${seg(ref)}`);
   }
 
   /** Closes kept-alive connections; the client is unusable afterwards. */

@@ -1,3 +1,4 @@
+import type { PeerCertificate } from 'node:tls';
 import { SwarmletError } from '@swarmlet/api-types';
 import { Agent, type Dispatcher } from 'undici';
 import { connectionError, responseError } from './errors.js';
@@ -7,6 +8,8 @@ export interface ClientTls {
   ca?: string;
   cert?: string;
   key?: string;
+  /** Replaces the host-name check (cluster nodes dial each other by address). */
+  checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ClusterSchema, InfoSchema, type ControlApi } from '@swarmlet/api-types';
+import { ClusterViewSchema, InfoSchema, type ControlApi } from '@swarmlet/api-types';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponses, InitBody } from '../schemas.js';
 
@@ -25,7 +25,7 @@ export const infoRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> = as
         operationId: 'init',
         tags: ['cluster'],
         body: InitBody,
-        response: { 200: ClusterSchema, ...ErrorResponses },
+        response: { 200: ClusterViewSchema, ...ErrorResponses },
       },
       // `curl -X POST .../cluster/init` sends no body: treat it as `{}` (all defaults).
       preValidation: async (req) => {
@@ -40,7 +40,7 @@ export const infoRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> = as
       schema: {
         operationId: 'getCluster',
         tags: ['cluster'],
-        response: { 200: ClusterSchema, ...ErrorResponses },
+        response: { 200: ClusterViewSchema, ...ErrorResponses },
       },
     },
     async () => control.getCluster(),

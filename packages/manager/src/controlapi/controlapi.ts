@@ -1,7 +1,8 @@
 import {
   SwarmletError,
   isSwarmletError,
-  type Cluster,
+  toClusterView,
+  type ClusterView,
   type ControlApi,
   type Node,
   type NodeRemoveOptions,
@@ -28,14 +29,14 @@ export type StoreControlApi = Omit<ControlApi, 'info' | 'init'>;
 export class ControlServer implements StoreControlApi {
   constructor(private readonly store: MemoryStore) {}
 
-  async getCluster(): Promise<Cluster> {
+  async getCluster(): Promise<ClusterView> {
     const cluster = this.store.view((tx) => tx.find('cluster')[0]);
     if (!cluster)
       throw new SwarmletError(
         'NOT_INITIALIZED',
         'this node is not part of a cluster: run `swarmlet init`',
       );
-    return cluster;
+    return toClusterView(cluster);
   }
 
   async listServices(): Promise<ServiceView[]> {

@@ -22,12 +22,12 @@ async function startMember(
   id: string,
   storage = new MemoryRaftStorage({ voters: IDS, learners: [] }),
 ): Promise<Member> {
-  let node: RaftNode<ApplyOutcome> | undefined;
+  const late: { node?: RaftNode<ApplyOutcome> } = {};
   const store = new MemoryStore({
-    proposer: { propose: (p) => new RaftProposer(node as RaftNode<ApplyOutcome>).propose(p) },
+    proposer: { propose: (p) => new RaftProposer(late.node as RaftNode<ApplyOutcome>).propose(p) },
   });
   const sm = new StoreStateMachine(store);
-  node = new RaftNode<ApplyOutcome>({
+  const node = new RaftNode<ApplyOutcome>({
     id,
     peers: Object.fromEntries(IDS.map((p) => [p, p])),
     storage,
@@ -38,6 +38,7 @@ async function startMember(
     snapshotEvery: 20,
     catchUpEntries: 5,
   });
+  late.node = node;
   await node.start();
   return { id, store, node, storage, sm };
 }
@@ -97,7 +98,13 @@ describe('store replicated with Raft', () => {
     // A proposal a deposed leader built at version 0 (it never saw version 1).
     const stale = encodeProposal({
       version: 1,
-      actions: [{ kind: 'service', op: 'create', object: { ...sampleService('b'), id: 'stale', meta: META } }],
+      actions: [
+        {
+          kind: 'service',
+          op: 'create',
+          object: { ...sampleService('b'), id: 'stale', meta: META },
+        },
+      ],
     });
     await expect(l.node.propose(stale)).resolves.toBe('conflict');
     await until(() => members.every((m) => m.node.appliedIndex === l.node.appliedIndex));

@@ -254,7 +254,8 @@ export class Raft {
     }
     const isVoter = this.trk.voters.has(cc.nodeId);
     const isLearner = this.trk.learners.has(cc.nodeId);
-    if (cc.type === 'add-node' && isVoter) return 'invalid-conf-change';
+    // add-node of a voter is a no-op change, allowed (as in etcd): it records a member that
+    // exists only in a bootstrap snapshot in the log, with its address, for later joiners.
     if (cc.type === 'add-learner' && (isVoter || isLearner)) return 'invalid-conf-change';
     if (cc.type === 'remove-node' && !isVoter && !isLearner) return 'invalid-conf-change';
     if (cc.type === 'remove-node' && isVoter && this.trk.voters.size === 1)

@@ -54,6 +54,7 @@ export class RaftNode<R = unknown> {
   private seq = 0;
   private soft: SoftState = { lead: NO_NODE, role: 'follower' };
   private transfers: string[] = [];
+  private campaignRequested = false;
   private readonly ap: Applier<R>;
   private ticks = 0;
   private inbox: Message[] = [];
@@ -148,6 +149,14 @@ export class RaftNode<R = unknown> {
   /** Index of the last entry applied to the state machine. */
   get appliedIndex(): number {
     return this.ap.applied;
+  }
+
+  /**
+   * Starts an election now instead of waiting for the election timeout (a freshly bootstrapped
+   * single-member cluster, `force-new-cluster`). Ignored by a node that is not a voter.
+   */
+  campaign(): void {
+    this.push(() => (this.campaignRequested = true));
   }
 
   /** Asks this node, if leader, to hand leadership to `to` (§3.10); best effort, check `leader` after. */
@@ -259,7 +268,8 @@ export class RaftNode<R = unknown> {
       this.proposals.length > 0 ||
       this.confChanges.length > 0 ||
       this.reads.queued ||
-      this.transfers.length > 0
+      this.transfers.length > 0 ||
+      this.campaignRequested
     );
   }
 
@@ -275,6 +285,10 @@ export class RaftNode<R = unknown> {
     if (this.confChanges.length > 0) this.feedConfChanges(core);
     if (this.reads.queued) this.reads.feed(core, this.soft.lead);
     for (const to of this.transfers.splice(0)) core.transferLeader(to);
+    if (this.campaignRequested) {
+      this.campaignRequested = false;
+      core.campaign();
+    }
   }
 
   /** Why this node cannot take proposals now, or undefined if it can (it leads, is a member, no transfer). */

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { TLSSocket, type PeerCertificate } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { ClientOptions, ServerOptions } from 'ws';
 import { WebSocketServer } from 'ws';
@@ -34,6 +34,11 @@ export interface WsTransportOptions extends Partial<PeerOptions> {
   requireCertId?: boolean;
   /** Largest accepted inbound frame (default 64 MiB). */
   maxFrameBytes?: number;
+  /**
+   * With `tls`: replaces the host-name check of dialed peers (node certificates name node ids,
+   * not addresses); return an Error to refuse the peer.
+   */
+  checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
   /**
    * Do not listen: the owner runs the (TLS) server, authenticates the peer and hands `/raft`
    * upgrades to `handleUpgrade`. `host`/`port` are then ignored.
@@ -201,7 +206,16 @@ export class WsTransport implements Transport {
     const headers = { [NODE_ID_HEADER]: this.config.id };
     const tls = this.config.tls;
     return tls
-      ? { headers, perMessageDeflate: false, key: tls.key, cert: tls.cert, ca: tls.ca }
+      ? ({
+          headers,
+          perMessageDeflate: false,
+          key: tls.key,
+          cert: tls.cert,
+          ca: tls.ca,
+          ...(this.config.checkServerIdentity
+            ? { checkServerIdentity: this.config.checkServerIdentity }
+            : {}),
+        } as unknown as ClientOptions)
       : { headers, perMessageDeflate: false };
   }
 
