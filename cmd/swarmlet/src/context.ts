@@ -1,7 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { SwarmletClient } from '@swarmlet/client';
 import { resolveEndpoint, type ConnectionFlags } from './endpoint.js';
 import type { CliIo, Output } from './io.js';
 import { UsageError } from './errors.js';
+import { withTlsHints } from './tls.js';
+
+function readUtf8(path: string): string {
+  return readFileSync(path, 'utf8');
+}
 
 /** Shared by every command: IO, the lazily opened client, and output helpers. */
 export class CommandContext {
@@ -18,10 +24,25 @@ export class CommandContext {
     return this.io.stdout;
   }
 
-  /** The client for `--host`/`--socket`, opened on first use (so `--help` needs no daemon). */
+  /**
+   * The client for `--host`/`--socket` and the TLS options, opened on first use (so `--help`
+   * needs no daemon and no certificate files). TLS failures come back with a hint.
+   */
   client(): SwarmletClient {
-    this.opened ??= new SwarmletClient(resolveEndpoint(this.connection(), this.io.env));
+    if (!this.opened) {
+      const endpoint = resolveEndpoint(
+        this.connection(),
+        this.io.env,
+        this.io.readFile ?? readUtf8,
+      );
+      this.opened = withTlsHints(new SwarmletClient(endpoint), endpoint);
+    }
     return this.opened;
+  }
+
+  /** Messages for the user that are not the command's output (stdout stays pipeable). */
+  note(text: string): void {
+    this.io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   now(): Date {

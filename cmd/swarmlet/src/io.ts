@@ -8,7 +8,7 @@ export interface Output {
 
 /**
  * Everything the CLI takes from its process, injected so tests can run it in-process:
- * streams, environment, Ctrl-C and the clock.
+ * streams, environment, Ctrl-C, the clock and files.
  */
 export interface CliIo {
   stdout: Output;
@@ -19,4 +19,6 @@ export interface CliIo {
   /** Poll interval of progress displays (default 200 ms). */
   pollMs?: number;
   now?: () => Date;
+  /** Reads `--tlscacert` and the other PEM files (default `fs.readFileSync` as UTF-8). */
+  readFile?: (path: string) => string;
 }

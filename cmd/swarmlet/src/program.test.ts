@@ -309,7 +309,7 @@ describe('reaching the daemon', () => {
     ]);
     expect(res.code).toBe(0);
     const wrong = await runCli(daemon.socket, ['--host', 'tcp://127.0.0.1:1', 'node', 'ls']);
-    expect(wrong.stderr).toContain('cannot reach the swarmlet daemon at http://127.0.0.1:1');
+    expect(wrong.stderr).toContain('cannot reach the swarmlet daemon at https://127.0.0.1:1');
   });
 
   it('prints help and the version with exit status 0', async () => {

@@ -4,6 +4,8 @@ import { registerNodeCommands } from './commands/node.js';
 import { registerServiceCreate } from './commands/service-create.js';
 import { registerServiceReads } from './commands/service-read.js';
 import { registerServiceWrites } from './commands/service-write.js';
+import { registerSwarmCommands } from './commands/swarm.js';
+import { registerTokenCommands } from './commands/token.js';
 import { CommandContext } from './context.js';
 import { DEFAULT_SOCKET, type ConnectionFlags } from './endpoint.js';
 import { ManyErrors, messageOf, UsageError } from './errors.js';
@@ -32,11 +34,15 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CommandContext
   program
     .description('A Docker Swarm-style container orchestrator')
     .version(CLI_VERSION, '-v, --version')
-    .option('-H, --host <url>', 'daemon URL, e.g. tcp://10.0.0.1:2377 (env SWARMLET_HOST)')
+    .option('-H, --host <url>', 'daemon address, e.g. 10.0.0.1:4242 (HTTPS; env SWARMLET_HOST)')
     .option(
       '--socket <path>',
       `daemon unix socket (env SWARMLET_SOCKET, default ${DEFAULT_SOCKET})`,
     )
+    .option('--token <token>', 'API token for --host (env SWARMLET_TOKEN)')
+    .option('--tlscacert <file>', 'trust only certificates signed by this CA (env SWARMLET_TLS_CA)')
+    .option('--tlscert <file>', 'client certificate (env SWARMLET_TLS_CERT)')
+    .option('--tlskey <file>', 'client certificate key (env SWARMLET_TLS_KEY)')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
@@ -45,11 +51,13 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CommandContext
       outputError: (s, write) => write(`swarmlet: ${s.replace(/^error: /, '')}`),
     });
   registerClusterCommands(program, ctx);
+  registerSwarmCommands(program, ctx);
   const service = program.command('service').description('Manage services');
   registerServiceCreate(service, ctx);
   registerServiceReads(service, ctx);
   registerServiceWrites(service, ctx);
   registerNodeCommands(program, ctx);
+  registerTokenCommands(program, ctx);
   pointToHelp(program);
   program.hook('preAction', (_program, action) => {
     ctx.command = fullName(action);

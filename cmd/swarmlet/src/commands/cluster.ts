@@ -1,7 +1,10 @@
 import type { InitRequest } from '@swarmlet/api-types';
 import type { Command } from 'commander';
 import { outputFormat, type CommandContext } from '../context.js';
+import { invalidFlag } from '../errors.js';
 import { formatInfo } from '../format/nodes.js';
+import { initMessage } from '../format/swarm.js';
+import { addrFlag } from '../parse/addr.js';
 import { parseDuration } from '../parse/duration.js';
 import { flagValue } from '../parse/service-flags.js';
 import { parseCount } from '../parse/words.js';
@@ -10,9 +13,22 @@ interface InitFlags {
   clusterName?: string;
   heartbeatPeriod?: string;
   taskHistoryLimit?: string;
+  advertiseAddr?: string;
+  listenAddr?: string;
+  certExpiry?: string;
+  forceNewCluster?: boolean;
 }
 
-/** Flags of `init` to the request; pure. */
+/** Shortest certificate lifetime the daemon accepts (meant for tests). */
+const MIN_CERT_EXPIRY_MS = 10_000;
+
+function certExpiryMs(value: string): number {
+  const ms = flagValue('--cert-expiry', value, parseDuration);
+  if (ms < MIN_CERT_EXPIRY_MS) throw invalidFlag('--cert-expiry', value, 'must be at least 10s');
+  return ms;
+}
+
+/** Flags of `init` to the request; pure. Throws `UsageError` naming the flag for a bad value. */
 export function initRequest(f: InitFlags): InitRequest {
   const req: InitRequest = {};
   if (f.clusterName !== undefined) req.clusterName = f.clusterName;
@@ -22,7 +38,25 @@ export function initRequest(f: InitFlags): InitRequest {
   if (f.taskHistoryLimit !== undefined) {
     req.taskHistoryRetentionLimit = parseCount('--task-history-limit', f.taskHistoryLimit);
   }
+  const advertiseAddr = addrFlag('--advertise-addr', f.advertiseAddr);
+  if (advertiseAddr !== undefined) req.advertiseAddr = advertiseAddr;
+  const listenAddr = addrFlag('--listen-addr', f.listenAddr);
+  if (listenAddr !== undefined) req.listenAddr = listenAddr;
+  if (f.certExpiry !== undefined) req.certExpiryMs = certExpiryMs(f.certExpiry);
+  if (f.forceNewCluster) req.forceNewCluster = true;
   return req;
+}
+
+async function init(ctx: CommandContext, flags: InitFlags): Promise<void> {
+  const cluster = await ctx.client().init(initRequest(flags));
+  if (flags.forceNewCluster) {
+    ctx.print("Cluster forced to a new single-manager cluster from this node's state.");
+    ctx.print(`Cluster ID: ${cluster.id}`);
+    ctx.print("The other managers must join again ('swarmlet join-token manager').");
+    return;
+  }
+  const [info, tokens] = await Promise.all([ctx.client().info(), ctx.client().joinTokens()]);
+  ctx.print(initMessage(info, tokens.worker));
 }
 
 /** `swarmlet init` and `swarmlet info`. */
@@ -30,15 +64,14 @@ export function registerClusterCommands(program: Command, ctx: CommandContext): 
   program
     .command('init')
     .description('Initialize a cluster: this node becomes its first manager')
+    .option('--advertise-addr <addr[:port]>', 'address other nodes reach this node at (port 4242)')
+    .option('--listen-addr <addr[:port]>', 'address the cluster port listens on')
+    .option('--cert-expiry <duration>', 'validity of node certificates (e.g. 90d)')
+    .option('--force-new-cluster', "force a new cluster from this manager's state")
     .option('--cluster-name <name>', 'name of the cluster')
     .option('--heartbeat-period <duration>', 'period of agent heartbeats (e.g. 5s)')
     .option('--task-history-limit <n>', 'finished tasks kept per slot')
-    .action(async (flags: InitFlags) => {
-      const cluster = await ctx.client().init(initRequest(flags));
-      const info = await ctx.client().info();
-      ctx.print(`Cluster initialized: current node (${info.nodeId}) is now a manager.`);
-      ctx.print(`Cluster ID: ${cluster.id}`);
-    });
+    .action(async (flags: InitFlags) => init(ctx, flags));
 
   program
     .command('info')
@@ -48,6 +81,6 @@ export function registerClusterCommands(program: Command, ctx: CommandContext): 
       const format = outputFormat(flags.format);
       const info = await ctx.client().info();
       if (format === 'json') return ctx.printJson(info);
-      ctx.print(formatInfo(info, ctx.client().target));
+      ctx.print(formatInfo(info, ctx.client().target, ctx.now()));
     });
 }

@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import { outputFormat, type CommandContext } from '../context.js';
 import { forEachTarget } from '../errors.js';
 import { formatNodePretty, formatNodeTable } from '../format/nodes.js';
+import { registerNodeWrites, selfResolver } from './node-write.js';
 
 async function nodeInspect(ctx: CommandContext, refs: string[], pretty: boolean): Promise<void> {
   const found: unknown[] = [];
-  const needSelf = refs.includes('self');
-  const self = needSelf ? (await ctx.client().info()).nodeId : '';
+  const resolve = await selfResolver(ctx, refs);
   try {
     await forEachTarget(refs, async (ref) => {
-      const node = await ctx.client().getNode(ref === 'self' ? self : ref);
+      const node = await ctx.client().getNode(resolve(ref));
       if (pretty) ctx.print(formatNodePretty(node));
       else found.push(node);
     });
@@ -18,7 +18,7 @@ async function nodeInspect(ctx: CommandContext, refs: string[], pretty: boolean)
   }
 }
 
-/** `node ls` and `node inspect`. */
+/** `node ls`, `node inspect` and the writes of `node-write.ts`. */
 export function registerNodeCommands(program: Command, ctx: CommandContext): void {
   const node = program.command('node').description('Manage cluster nodes');
   node
@@ -43,4 +43,5 @@ export function registerNodeCommands(program: Command, ctx: CommandContext): voi
     .action(async (refs: string[], flags: { pretty?: boolean }) =>
       nodeInspect(ctx, refs, flags.pretty ?? false),
     );
+  registerNodeWrites(node, ctx);
 }

@@ -67,6 +67,10 @@ describe('node formatting', () => {
   it('maps manager status like docker', () => {
     expect(managerStatus(node('a', 'h'))).toBe('');
     expect(managerStatus(node('a', 'h', false))).toBe('Reachable');
+    const lost = node('a', 'h', false);
+    lost.managerStatus = { leader: false, reachability: 'unreachable', addr: '10.0.0.3:4242' };
+    expect(managerStatus(lost)).toBe('Unreachable');
+    expect(formatNodeTable([lost], '')).toContain('   Unreachable   ');
   });
 
   it('renders node inspect --pretty', () => {
@@ -92,14 +96,41 @@ describe('formatInfo', () => {
     dataDir: '/var/lib/swarmlet',
   };
 
+  const now = new Date('2026-01-01T00:00:00.000Z');
+
   it('shows the cluster section when active', () => {
-    const out = formatInfo(info, 'unix:///var/run/swarmlet.sock');
-    expect(out).toContain(' Swarm: active\n  NodeID: n1\n  Is Manager: true\n');
-    expect(out).toContain('  Tasks: 4 running / 5 total\n');
+    const out = formatInfo(info, 'unix:///var/run/swarmlet.sock', now);
+    expect(out).toContain(' Swarm: active\n  NodeID: n1\n  Is Manager: true\n  ClusterID: c1\n');
+    expect(out).toContain('  Tasks: 4 running / 5 total\n Engine Version');
+    expect(out).not.toMatch(/Leader|Address|Certificate/);
+  });
+
+  it('shows leadership, addresses and certificate expiry when the daemon reports them', () => {
+    const out = formatInfo(
+      {
+        ...info,
+        addr: '10.0.0.1:4242',
+        leader: 'n2',
+        isLeader: false,
+        managerAddrs: ['10.0.0.2:4242', '10.0.0.1:4242'],
+        certExpiresAt: '2026-03-31T00:00:00.000Z',
+      },
+      'x',
+      now,
+    );
+    expect(out).toContain('  Is Manager: true\n  Is Leader: false\n  Leader: n2\n');
+    expect(out).toContain(
+      '  Node Address: 10.0.0.1:4242\n' +
+        '  Manager Addresses:\n   10.0.0.2:4242\n   10.0.0.1:4242\n' +
+        '  Certificate Expires: 2026-03-31T00:00:00.000Z (in 2 months)\n',
+    );
+    const past = formatInfo({ ...info, certExpiresAt: '2025-12-31T00:00:00.000Z' }, 'x', now);
+    expect(past).toContain('(expired)');
+    expect(formatInfo({ ...info, leader: '' }, 'x', now)).toContain('  Leader: (none: election)\n');
   });
 
   it('hides it when inactive', () => {
-    expect(formatInfo({ ...info, state: 'inactive' }, 'x')).not.toContain('NodeID');
+    expect(formatInfo({ ...info, state: 'inactive' }, 'x', now)).not.toContain('NodeID');
   });
 });
 

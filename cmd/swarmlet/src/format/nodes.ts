@@ -1,5 +1,6 @@
 import type { Info, Node } from '@swarmlet/api-types';
 import { formatBytes } from '../parse/bytes.js';
+import { humanDuration } from './age.js';
 import { kv } from './pretty.js';
 import { capitalize, formatTable } from './table.js';
 
@@ -30,29 +31,48 @@ export function formatNodeTable(nodes: readonly Node[], selfId: string): string 
 }
 
 /** `swarmlet info` text, laid out like the Swarm section of `docker info`. */
-export function formatInfo(info: Info, target: string): string {
+export function formatInfo(info: Info, target: string, now: Date): string {
   const lines = [
     'Server:',
     ` Daemon: ${target}`,
     ` Version: ${info.version}`,
     ` Swarm: ${info.state}`,
   ];
-  if (info.state === 'active') {
-    lines.push(
-      `  NodeID: ${info.nodeId}`,
-      `  Is Manager: ${info.role === 'manager'}`,
-      `  ClusterID: ${info.clusterId}`,
-      `  Managers: ${info.managers}`,
-      `  Nodes: ${info.nodes}`,
-      `  Services: ${info.services}`,
-      `  Tasks: ${info.tasks.running} running / ${info.tasks.total} total`,
-    );
-  }
+  if (info.state === 'active') lines.push(...clusterLines(info, now));
   lines.push(
     ` Engine Version: ${info.engine.version} (API ${info.engine.apiVersion})`,
     ` Swarmlet Root Dir: ${info.dataDir}`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** The indented lines under `Swarm: active`; fields an older daemon omits are left out. */
+function clusterLines(info: Info, now: Date): string[] {
+  const lines = [`  NodeID: ${info.nodeId}`, `  Is Manager: ${info.role === 'manager'}`];
+  if (info.isLeader !== undefined) lines.push(`  Is Leader: ${info.isLeader}`);
+  if (info.leader !== undefined) lines.push(`  Leader: ${info.leader || '(none: election)'}`);
+  lines.push(
+    `  ClusterID: ${info.clusterId}`,
+    `  Managers: ${info.managers}`,
+    `  Nodes: ${info.nodes}`,
+    `  Services: ${info.services}`,
+    `  Tasks: ${info.tasks.running} running / ${info.tasks.total} total`,
+  );
+  if (info.addr) lines.push(`  Node Address: ${info.addr}`);
+  if (info.managerAddrs?.length) {
+    lines.push('  Manager Addresses:', ...info.managerAddrs.map((a) => `   ${a}`));
+  }
+  if (info.certExpiresAt) {
+    lines.push(
+      `  Certificate Expires: ${info.certExpiresAt} (${untilExpiry(info.certExpiresAt, now)})`,
+    );
+  }
+  return lines;
+}
+
+function untilExpiry(at: string, now: Date): string {
+  const ms = Date.parse(at) - now.getTime();
+  return ms <= 0 ? 'expired' : `in ${humanDuration(ms).toLowerCase()}`;
 }
 
 /** `node inspect --pretty`, after docker's layout. */

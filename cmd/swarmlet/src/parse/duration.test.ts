@@ -13,6 +13,8 @@ describe('parseDuration', () => {
     ['100ns', 0],
     ['.5s', 500],
     ['+10s', 10_000],
+    ['90d', 7_776_000_000],
+    ['1d12h', 129_600_000],
   ])('%s → %i ms', (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });

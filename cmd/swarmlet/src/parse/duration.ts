@@ -1,4 +1,7 @@
-/** Milliseconds per unit of Go's `time.ParseDuration`, which docker uses for every duration flag. */
+/**
+ * Milliseconds per unit of Go's `time.ParseDuration`, which docker uses for every duration flag,
+ * plus `d` (days) for certificate lifetimes.
+ */
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
@@ -8,12 +11,13 @@ const UNIT_MS: Record<string, number> = {
   s: 1000,
   m: 60_000,
   h: 3_600_000,
+  d: 86_400_000,
 };
 
 const PART = /^(\d+\.?\d*|\.\d+)([a-zµμ]*)/;
 
 /**
- * Parses a Go/docker duration (`300ms`, `5s`, `1m30s`, `1.5h`, `0`) into whole milliseconds
+ * Parses a Go/docker duration (`300ms`, `5s`, `1m30s`, `1.5h`, `90d`, `0`) into whole milliseconds
  * (rounded). Negative durations are rejected: no flag here accepts them. Throws an Error whose
  * message follows Go's (`time: unknown unit "x" in duration "5x"`).
  */

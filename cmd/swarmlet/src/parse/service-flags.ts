@@ -41,7 +41,8 @@ export function flagValue<T>(flag: string, value: string, parse: (v: string) => 
   }
 }
 
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+/** The value if `allowed` lists it; else docker's `invalid argument` naming the choices. */
+export function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw invalidFlag(flag, value, `must be one of ${allowed.join(', ')}`);
 }

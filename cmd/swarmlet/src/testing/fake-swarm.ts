@@ -1,0 +1,79 @@
+import type {
+  ApiTokenCreateRequest,
+  ApiTokenCreated,
+  ApiTokenInfo,
+  JoinRequest,
+  JoinResult,
+  JoinTokens,
+  LeaveRequest,
+  SwarmApi,
+} from '@swarmlet/api-types';
+import { notFound, SwarmletError } from '@swarmlet/api-types';
+
+/**
+ * An in-memory SwarmApi for CLI tests: join tokens that rotate, joins that succeed for a known
+ * token (with the role it admits), a leave that refuses managers without force, and API tokens
+ * found by id or name. Records the last join and leave requests.
+ */
+export class FakeSwarm implements SwarmApi {
+  tokens: JoinTokens = { worker: 'SWLTKN-1-fake-worker-0', manager: 'SWLTKN-1-fake-manager-0' };
+  readonly apiTokens: ApiTokenInfo[] = [];
+  joined: JoinRequest | undefined;
+  left: LeaveRequest | undefined;
+  /** Role of the local node, for `leave`. */
+  role: 'worker' | 'manager' = 'manager';
+  private rotations = 0;
+
+  async join(req: JoinRequest): Promise<JoinResult> {
+    const role =
+      req.token === this.tokens.manager
+        ? 'manager'
+        : req.token === this.tokens.worker
+          ? 'worker'
+          : undefined;
+    if (!role) throw new SwarmletError('UNAUTHORIZED', 'invalid join token');
+    this.joined = req;
+    return { nodeId: 'j0inedaaaaaaaaaaaaaaaaaaa', role, clusterId: 'c1' };
+  }
+
+  async leave(req: LeaveRequest): Promise<void> {
+    if (this.role === 'manager' && !req.force) {
+      throw new SwarmletError('FAILED_PRECONDITION', 'this node is a manager: demote it first');
+    }
+    this.left = req;
+  }
+
+  async joinTokens(): Promise<JoinTokens> {
+    return { ...this.tokens };
+  }
+
+  async rotateJoinToken(role: 'worker' | 'manager'): Promise<JoinTokens> {
+    this.tokens[role] = `SWLTKN-1-fake-${role}-${++this.rotations}`;
+    return { ...this.tokens };
+  }
+
+  async createApiToken(req: ApiTokenCreateRequest): Promise<ApiTokenCreated> {
+    if (this.apiTokens.some((t) => t.name === req.name)) {
+      throw new SwarmletError('ALREADY_EXISTS', `token ${req.name} already exists`);
+    }
+    const id = `t0ken${this.apiTokens.length}`.padEnd(12, 'a');
+    const info = {
+      id,
+      name: req.name,
+      role: req.role ?? 'admin',
+      createdAt: new Date().toISOString(),
+    };
+    this.apiTokens.push(info);
+    return { ...info, token: `swlapi_${id}_${'s'.repeat(32)}` };
+  }
+
+  async listApiTokens(): Promise<ApiTokenInfo[]> {
+    return structuredClone(this.apiTokens);
+  }
+
+  async removeApiToken(ref: string): Promise<void> {
+    const i = this.apiTokens.findIndex((t) => t.id === ref || t.name === ref);
+    if (i === -1) throw notFound('token', ref);
+    this.apiTokens.splice(i, 1);
+  }
+}
