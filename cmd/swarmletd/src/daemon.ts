@@ -123,25 +123,36 @@ export class Daemon {
         advertise.port,
       );
       await clearClusterState(this.cfg.dataDir);
-      const { certs, cluster } = await bootstrapCluster({
-        req,
-        dataDir: this.cfg.dataDir,
-        nodeId: this.nodeId,
-        description,
-        advertiseAddr: formatAddr(advertise),
-        startRuntime: async (c) => {
-          this.certs = c;
-          this.membership = {
-            clusterId: c.identity.clusterId,
-            role: 'manager',
-            advertiseAddr: formatAddr(advertise),
-            listenAddr: formatAddr(listen),
-            managers: [formatAddr(advertise)],
-          };
-          await this.startRuntime('new');
-          return this.requireRuntime().mgr;
-        },
-      });
+      let boot;
+      try {
+        boot = await bootstrapCluster({
+          req,
+          dataDir: this.cfg.dataDir,
+          nodeId: this.nodeId,
+          description,
+          advertiseAddr: formatAddr(advertise),
+          startRuntime: async (c) => {
+            this.certs = c;
+            this.membership = {
+              clusterId: c.identity.clusterId,
+              role: 'manager',
+              advertiseAddr: formatAddr(advertise),
+              listenAddr: formatAddr(listen),
+              managers: [formatAddr(advertise)],
+            };
+            await this.startRuntime('new');
+            return this.requireRuntime().mgr;
+          },
+        });
+      } catch (err) {
+        await this.runtime?.stop().catch(() => undefined);
+        this.runtime = undefined;
+        this.membership = undefined;
+        this.certs = undefined;
+        await clearClusterState(this.cfg.dataDir);
+        throw err;
+      }
+      const { certs, cluster } = boot;
       this.certs = certs;
       await saveMembership(this.cfg.dataDir, this.requireMembership());
       this.startAgent();

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { ControlApi, SwarmApi } from '@swarmlet/api-types';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyRequest,
@@ -52,7 +53,11 @@ export const OPENAPI_PATH = '/v1/openapi.json';
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     ...(deps.loggerInstance
-      ? { loggerInstance: deps.loggerInstance, disableRequestLogging: true }
+      ? {
+          loggerInstance: deps.loggerInstance,
+          // The daemon logs what matters itself; per-request lines would drown it.
+          logController: new LogController({ disableRequestLogging: true }),
+        }
       : { logger: deps.logger ?? false }),
     // Reject unknown fields and wrong types instead of stripping or coercing them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },

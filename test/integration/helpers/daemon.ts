@@ -26,8 +26,9 @@ export class DaemonProcess {
     this.client = new SwarmletClient({ socketPath: this.socket });
   }
 
-  static async create(prefix = 'swarmlet-it-'): Promise<DaemonProcess> {
+  static async create(prefix = 'swarmlet-it-', extraArgs: string[] = []): Promise<DaemonProcess> {
     const d = new DaemonProcess(await mkdtemp(join(tmpdir(), prefix)));
+    d.extraArgs = extraArgs;
     await d.start();
     return d;
   }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { AgentMessage, ManagerMessage } from '@swarmlet/api-types';
+import { SwarmletError, type AgentMessage, type ManagerMessage } from '@swarmlet/api-types';
 import type { TlsMaterial } from '@swarmlet/ca';
 import { RAFT_WS_PATH } from '@swarmlet/raft';
 import type { Daemon } from '../daemon.js';
@@ -81,6 +81,14 @@ export class ManagerRuntime {
       await server.start();
     } catch (err) {
       await mgr.stop();
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+        throw new SwarmletError(
+          'FAILED_PRECONDITION',
+          `cannot listen on ${membership.listenAddr} (${code}): choose another --listen-addr`,
+          { cause: err },
+        );
+      }
       throw err;
     }
     late.rt = new ManagerRuntime(o, mgr, server, ops);

@@ -33,8 +33,12 @@ export async function reconcileMembership(d: MembershipDeps): Promise<void> {
     const ms: ManagerStatus | undefined = members.includes(n.id)
       ? {
           leader: n.id === selfId,
-          reachability:
-            n.id === selfId || progress[n.id]?.recentActive ? 'reachable' : 'unreachable',
+          // A learner is still catching up: it does not count for quorum yet.
+          reachability: conf.learners.includes(n.id)
+            ? 'joining'
+            : n.id === selfId || progress[n.id]?.recentActive
+              ? 'reachable'
+              : 'unreachable',
           addr: raft.peerAddr(n.id),
         }
       : undefined;
