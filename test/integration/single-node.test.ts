@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -309,11 +310,32 @@ describe('single node on the real Docker engine', () => {
     d.extraArgs = ['--tcp', `127.0.0.1:${port}`];
     try {
       await d.restart('SIGTERM');
-      const r = await d.cli(['--host', `tcp://127.0.0.1:${port}`, 'node', 'ls']);
+      const r = await d.cli(['--host', `http://127.0.0.1:${port}`, 'node', 'ls']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/Ready\s+Active\s+Leader/);
     } finally {
       d.extraArgs = [];
     }
+  });
+
+  it('the CLI reaches the cluster port over HTTPS with a token and the cluster CA, and nothing less', async () => {
+    const host = ['--host', 'https://127.0.0.1:4242'];
+    const ca = join(d.dataDir, 'certs', 'ca.crt');
+    const created = await d.cli(['token', 'create', 'it-remote']);
+    expect(created.code, created.stderr).toBe(0);
+    const token = created.stdout.trim();
+    const ok = await d.cli([...host, '--token', token, '--tlscacert', ca, 'node', 'ls']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/Ready\s+Active\s+Leader/);
+    const noToken = await d.cli([...host, '--tlscacert', ca, 'node', 'ls']);
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toMatch(/authentication required/);
+    const noCa = await d.cli([...host, '--token', token, 'node', 'ls']);
+    expect(noCa.code).toBe(1);
+    expect(noCa.stderr).toMatch(/--tlscacert/);
+    expect((await d.cli(['token', 'rm', 'it-remote'])).code).toBe(0);
+    const revoked = await d.cli([...host, '--token', token, '--tlscacert', ca, 'node', 'ls']);
+    expect(revoked.code).toBe(1);
+    expect(revoked.stderr).toMatch(/invalid or revoked/);
   });
 });
