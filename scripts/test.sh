@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The test command (.ci/run calls it): set-up on a bare machine, lint, unit tests, then the
-# integration suite against the real Docker engine. Prints the time of each part.
+# The test command (.ci/run calls it): set-up on a bare machine, lint, unit tests, the
+# integration suite against the real Docker engine, then the multi-node cluster suite on a
+# 5-node docker-compose cluster (scripts/cluster-test.sh). Prints the time of each part.
 #
-# Usage: scripts/test.sh [--no-integration]
+# Usage: scripts/test.sh [--no-integration] [--no-cluster]
 set -euo pipefail
 
 SCRIPT_NAME=test
@@ -11,7 +12,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 integration=1
-[[ "${1:-}" == "--no-integration" ]] && integration=0
+cluster=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-integration) integration=0 cluster=0 ;;
+    --no-cluster) cluster=0 ;;
+    *) echo "usage: scripts/test.sh [--no-integration] [--no-cluster]" >&2; exit 2 ;;
+  esac
+done
 
 start=$(now_ms)
 bash scripts/setup.sh
@@ -31,5 +39,11 @@ if [[ $integration == 1 ]]; then
   log "integration tests (real Docker engine)"
   npx vitest run --project integration
   log "integration tests: $(elapsed_s "$t") s"
+fi
+if [[ $cluster == 1 ]]; then
+  t=$(now_ms)
+  log "cluster tests (5-node docker-compose cluster)"
+  CLUSTER_NO_BUILD=1 bash scripts/cluster-test.sh
+  log "cluster tests: $(elapsed_s "$t") s"
 fi
 log "all passed in $(elapsed_s "$start") s"
