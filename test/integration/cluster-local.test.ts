@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isSwarmletError, type Task } from '@swarmlet/api-types';
+import { WebSocket, type ClientOptions } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerClient, requireImage } from './helpers/docker.js';
 import { HEARTBEAT_MS, LoopbackCluster, waitFor, type Member } from './helpers/cluster.js';
@@ -16,6 +19,34 @@ async function errorOf(p: Promise<unknown>): Promise<unknown> {
     () => undefined,
     (e: unknown) => e,
   );
+}
+
+/** Opens `/raft` on `target` as `as` (its certificate) claiming `claim`; says what happened. */
+async function raftUpgrade(target: Member, as: Member | undefined, claim: string): Promise<string> {
+  const certs = (m: Member): string => join(m.d.dataDir, 'certs');
+  const ca = await readFile(join(certs(target), 'ca.crt'));
+  const opts = {
+    ca,
+    headers: { 'x-swarmlet-raft-node': claim },
+    checkServerIdentity: () => undefined,
+    ...(as
+      ? {
+          cert: await readFile(join(certs(as), 'node.crt')),
+          key: await readFile(join(certs(as), 'node.key')),
+        }
+      : {}),
+  } as unknown as ClientOptions;
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`wss://${target.addr}/raft`, opts);
+    const done = (r: string): void => {
+      ws.terminate();
+      resolve(r);
+    };
+    ws.on('unexpected-response', (_q, res) => done(`HTTP ${res.statusCode ?? 0}`));
+    ws.on('error', (e) => done(`error ${e.message}`));
+    ws.on('close', (code) => done(`closed ${code}`));
+    ws.on('open', () => setTimeout(() => ws.readyState === WebSocket.OPEN && done('open'), 300));
+  });
 }
 
 function running(tasks: Task[]): Task[] {
@@ -145,8 +176,23 @@ describe('three managers and a worker on loopback', () => {
     expect(JSON.stringify(await m1.d.client.getCluster())).not.toContain(admin.token);
 
     await m1.d.client.removeApiToken('ci-admin');
-    expect(isSwarmletError(await errorOf(byAdmin.listNodes()), 'UNAUTHORIZED')).toBe(true);
+    // Revocation reaches each manager when it applies the change (milliseconds on followers).
+    await waitFor(
+      async () => isSwarmletError(await errorOf(byAdmin.listNodes()), 'UNAUTHORIZED'),
+      5_000,
+      'revoked token refused',
+    );
     for (const cl of [anon, asWorker, asManager, byAdmin, byRo]) await cl.close();
+  });
+
+  it('Raft accepts only manager certificates naming the node they claim', async () => {
+    const wid = await nodeIdOf(w1);
+    const m3id = await nodeIdOf(m3);
+    // No certificate: 401; a worker's: 403; a manager's claiming another node: closed at once.
+    expect(await raftUpgrade(m1, undefined, 'x')).toBe('HTTP 401');
+    expect(await raftUpgrade(m1, w1, wid)).toBe('HTTP 403');
+    expect(await raftUpgrade(m1, m3, 'someone-else')).toMatch(/^closed 1008/);
+    expect(await raftUpgrade(m1, m3, m3id)).toBe('open');
   });
 
   it('a worker that stops heartbeating is DOWN and its tasks run elsewhere; back, its stale containers stop', async () => {
@@ -190,7 +236,7 @@ describe('three managers and a worker on loopback', () => {
 
   it('drain moves tasks off a node; active takes new ones again', async () => {
     const wid = await nodeIdOf(w1);
-    await m2.d.client.scaleService('fwd', 8);
+    await m2.d.client.scaleService('fwd', 12);
     await waitFor(
       async () =>
         running(await m1.d.client.listTasks({ service: 'fwd' })).some((t) => t.nodeId === wid),
@@ -201,7 +247,7 @@ describe('three managers and a worker on loopback', () => {
     await waitFor(
       async () => {
         const tasks = running(await m1.d.client.listTasks({ service: 'fwd' }));
-        return tasks.length === 8 && tasks.every((t) => t.nodeId !== wid);
+        return tasks.length === 12 && tasks.every((t) => t.nodeId !== wid);
       },
       30_000,
       'drained',
@@ -304,6 +350,20 @@ describe('three managers and a worker on loopback', () => {
       .toString()
       .trim();
     expect(left).toBe('');
+    // The node stays listed (down) until removed; a manager cannot be removed.
+    await waitFor(
+      async () => (await m1.d.client.getNode(wid)).status.state === 'down',
+      10_000,
+      'left worker down',
+    );
+    expect(
+      isSwarmletError(
+        await errorOf(m1.d.client.removeNode(await nodeIdOf(m3))),
+        'FAILED_PRECONDITION',
+      ),
+    ).toBe(true);
+    await m1.d.client.removeNode(wid);
+    expect(isSwarmletError(await errorOf(m1.d.client.getNode(wid)), 'NOT_FOUND')).toBe(true);
   });
 });
 
