@@ -100,7 +100,7 @@ export class Daemon {
 
   knownManagers(): string[] {
     const list = this.membership?.managers ?? [];
-    return this.lastLeaderAddr ? [this.lastLeaderAddr, ...list] : list;
+    return [...new Set(this.lastLeaderAddr ? [this.lastLeaderAddr, ...list] : list)];
   }
 
   serialise<T>(fn: () => Promise<T>): Promise<T> {
