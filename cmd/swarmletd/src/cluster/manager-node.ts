@@ -230,6 +230,7 @@ export class ManagerNode {
   }
 
   private membershipRunning = false;
+  private readonly lastActive = new Map<string, number>();
 
   /** One pass of the leader's membership loop (see `reconcileMembership`). */
   private async membershipPass(): Promise<void> {
@@ -241,6 +242,8 @@ export class ManagerNode {
         raft: this.raft,
         store: this.store,
         log: this.o.log,
+        lastActive: this.lastActive,
+        graceMs: 2 * (this.o.electionTick ?? 10) * (this.o.tickMs ?? 100),
       });
     } catch (err) {
       this.o.log.debug({ err }, 'membership pass failed');

@@ -8,6 +8,13 @@ export interface MembershipDeps {
   raft: RaftNode<ApplyOutcome>;
   store: MemoryStore;
   log: Logger;
+  /**
+   * When each peer was last seen active, kept across passes: Raft clears `recentActive` at every
+   * check-quorum round, so one sample would flap; a peer counts as reachable for `graceMs` after.
+   */
+  lastActive: Map<string, number>;
+  graceMs: number;
+  now?: () => number;
 }
 
 type ManagerStatus = NonNullable<Node['managerStatus']>;
@@ -25,6 +32,9 @@ export async function reconcileMembership(d: MembershipDeps): Promise<void> {
   const conf = status.confState;
   const progress = status.progress ?? {};
   const members = [...conf.voters, ...conf.learners];
+  const now = (d.now ?? Date.now)();
+  for (const [id, pr] of Object.entries(progress)) if (pr.recentActive) d.lastActive.set(id, now);
+  const active = (id: string): boolean => now - (d.lastActive.get(id) ?? -Infinity) < d.graceMs;
   const nodes = store.view((tx) => tx.find('node'));
   const byId = new Map(nodes.map((n) => [n.id, n]));
 
@@ -36,7 +46,7 @@ export async function reconcileMembership(d: MembershipDeps): Promise<void> {
           // A learner is still catching up: it does not count for quorum yet.
           reachability: conf.learners.includes(n.id)
             ? 'joining'
-            : n.id === selfId || progress[n.id]?.recentActive
+            : n.id === selfId || active(n.id)
               ? 'reachable'
               : 'unreachable',
           addr: raft.peerAddr(n.id),
@@ -61,7 +71,7 @@ export async function reconcileMembership(d: MembershipDeps): Promise<void> {
     const n = byId.get(id);
     if (n && n.spec.role === 'manager') continue;
     if (id === selfId) {
-      const next = conf.voters.find((v) => v !== selfId && progress[v]?.recentActive);
+      const next = conf.voters.find((v) => v !== selfId && active(v));
       if (next) {
         d.log.info({ to: next }, 'this leader was demoted: transferring leadership');
         raft.transferLeader(next);
