@@ -182,7 +182,11 @@ export class ManagerRuntime {
       for await (const ev of events) {
         if (!open) return;
         if (ev.type !== 'object' || ev.kind !== 'node' || ev.object.id !== nodeId) continue;
-        const role = ev.op === 'delete' ? undefined : ev.object.spec.role;
+        if (ev.op === 'delete') {
+          channel.close('this node was removed from the cluster');
+          return;
+        }
+        const role = ev.object.spec.role;
         if (role && role !== last) {
           last = role;
           channel.sendRaw({ type: 'role', role });
