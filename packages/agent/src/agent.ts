@@ -41,6 +41,8 @@ export class Agent {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private sessionEnded: (() => void) | undefined;
+  /** The cluster's heartbeat period, learned from the last session. */
+  private heartbeatPeriodMs = RECONNECT_MAX_MS;
 
   constructor(private readonly opts: AgentOptions) {
     this.engineSlots = new Semaphore(opts.engineConcurrency ?? 16);
@@ -78,7 +80,9 @@ export class Agent {
       this.channel = undefined;
       if (this.stopped) return;
       await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, RECONNECT_MAX_MS);
+      // Never back off longer than a heartbeat period: a new leader gives nodes 3 periods to
+      // come back before it moves their tasks.
+      backoff = Math.min(backoff * 2, RECONNECT_MAX_MS, this.heartbeatPeriodMs);
     }
   }
 
@@ -104,6 +108,7 @@ export class Agent {
   ): void {
     switch (msg.type) {
       case 'session':
+        this.heartbeatPeriodMs = Math.max(RECONNECT_MIN_MS, msg.heartbeatPeriodMs);
         this.startHeartbeat(channel, msg.heartbeatPeriodMs);
         return;
       case 'assignments':
