@@ -6,6 +6,8 @@
 #
 # Usage: scripts/cluster-test.sh [VITEST ARGS...]    e.g. scripts/cluster-test.sh -t partition
 #        npm run test:cluster -- [VITEST ARGS...]
+#        scripts/cluster-test.sh --run CMD [ARGS...]  runs CMD instead of the suite, with the same
+#                                 build, bring-up and teardown (test/bench/cluster/run.sh uses it)
 #
 # Phases: scripts/ensure-docker.sh; docker-compose from apt when missing; npm run build;
 # scripts/build-images.sh; deploy/build-node-image.sh (skipped when current); `down -v` of a
@@ -173,6 +175,12 @@ finish() {
 }
 
 main() {
+  RUN_CMD=0
+  if [[ ${1:-} == --run ]]; then
+    shift
+    [[ $# -gt 0 ]] || die "--run needs a command"
+    RUN_CMD=1
+  fi
   KEEP_CLUSTER=${KEEP_CLUSTER:-0}
   NO_BUILD=${CLUSTER_NO_BUILD:-0}
   exec 8>"$LOCKFILE"
@@ -198,8 +206,12 @@ main() {
   export SWARMLET_CLUSTER_FRESH=1
   phase "wait healthy" wait_healthy
   SUITE_RAN=1
-  # The local vitest (what npx runs) without npm in between, so SIGTERM reaches it directly.
-  phase "suite" "$ROOT/node_modules/.bin/vitest" run --project cluster "$@"
+  if [[ $RUN_CMD == 1 ]]; then
+    phase "run" "$@"
+  else
+    # The local vitest (what npx runs) without npm in between, so SIGTERM reaches it directly.
+    phase "suite" "$ROOT/node_modules/.bin/vitest" run --project cluster "$@"
+  fi
 }
 
 main "$@"
