@@ -1,5 +1,6 @@
 import {
   SwarmletError,
+  isSwarmletError,
   type ApiTokenCreateRequest,
   type ApiTokenCreated,
   type ApiTokenInfo,
@@ -214,7 +215,19 @@ export class DaemonControl implements ControlApi, SwarmApi {
           '`swarmlet init --force-new-cluster` recovers from a permanent loss)',
       );
     }
-    return there(this.clientFor(addr));
+    try {
+      return await there(this.clientFor(addr));
+    } catch (err) {
+      // The leader's own answers (validation, conflicts...) pass through; failing to get one is
+      // this manager's problem to explain, not "the daemon" the CLI talks to.
+      if (!isSwarmletError(err, 'UNAVAILABLE') || err.details?.['leader'] !== undefined) throw err;
+      throw new SwarmletError(
+        'UNAVAILABLE',
+        `this manager could not reach the leader at ${addr} (${err.message}); ` +
+          'it may be cut off from the other managers: retry, or use another manager',
+        { cause: err },
+      );
+    }
   }
 
   private clientFor(addr: string): SwarmletClient {
@@ -227,7 +240,10 @@ export class DaemonControl implements ControlApi, SwarmApi {
         client: new SwarmletClient({
           url: `https://${addr}`,
           tls: { ...tls, checkServerIdentity: checkServerIsManager },
-          timeoutMs: 30_000,
+          // A leader answers within its election timeout even when it lost quorum (it steps
+          // down and fails the write); no answer by then means it is unreachable.
+          timeoutMs: 8_000,
+          connectTimeoutMs: 3_000,
         }),
       };
     }

@@ -30,6 +30,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // Containers keep running either way; never hang a shutdown on a peer that went away.
+    setTimeout(() => {
+      log.warn({}, 'shutdown took over 5 s: exiting anyway');
+      process.exit(0);
+    }, 5_000).unref();
     daemon.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -61,7 +61,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       : { logger: deps.logger ?? false }),
     // Reject unknown fields and wrong types instead of stripping or coercing them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
-    ...(deps.https ? { https: deps.https } : {}),
+    // Other managers keep connections open (forwarding): close them with the server.
+    ...(deps.https ? { https: deps.https, forceCloseConnections: true } : {}),
   }) as unknown as FastifyInstance;
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

@@ -47,6 +47,15 @@ describe('connectionError', () => {
     );
   });
 
+  it('says a daemon that accepted the connection but did not answer in time is unavailable', () => {
+    const err = connectionError(
+      Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }),
+      'https://10.0.0.1:4242',
+    ) as SwarmletError;
+    expect(err.code).toBe('UNAVAILABLE');
+    expect(err.message).toContain('no answer from the swarmlet daemon at https://10.0.0.1:4242');
+  });
+
   it('passes other errors through', () => {
     const other = new TypeError('bug');
     expect(connectionError(other, target)).toBe(other);

@@ -12,6 +12,9 @@ const UNREACHABLE = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
+  // Connected, but no answer in time: as unavailable as a refused connection, for the caller.
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
 ]);
 
 function isErrorCode(code: unknown): code is ErrorCode {
@@ -41,6 +44,13 @@ export function connectionError(err: unknown, target: string): unknown {
     );
   }
   if (code === undefined || !UNREACHABLE.has(code)) return err;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new SwarmletError(
+      'UNAVAILABLE',
+      `no answer from the swarmlet daemon at ${target} in time (${code})`,
+      { cause: err },
+    );
+  }
   return new SwarmletError(
     'UNAVAILABLE',
     `cannot reach the swarmlet daemon at ${target}: is swarmletd running? (${code}; ` +

@@ -18,7 +18,14 @@ export interface ClientTls {
  */
 export type Endpoint =
   | { socketPath: string; headers?: Record<string, string> }
-  | { url: string; tls?: ClientTls; token?: string; headers?: Record<string, string> };
+  | {
+      url: string;
+      tls?: ClientTls;
+      token?: string;
+      headers?: Record<string, string>;
+      /** Give up connecting after this long (undici's default is 10 s). */
+      connectTimeoutMs?: number;
+    };
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
@@ -49,7 +56,9 @@ export class HttpTransport {
       this.target = `unix://${endpoint.socketPath}`;
       this.headers = { ...endpoint.headers };
     } else {
-      this.agent = new Agent(endpoint.tls ? { connect: { ...endpoint.tls } } : {});
+      const timeout = endpoint.connectTimeoutMs;
+      const connect = { ...endpoint.tls, ...(timeout === undefined ? {} : { timeout }) };
+      this.agent = new Agent({ connect });
       this.origin = new URL(endpoint.url).origin;
       this.target = this.origin;
       this.headers = { ...endpoint.headers };

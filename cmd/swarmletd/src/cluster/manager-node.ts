@@ -186,10 +186,12 @@ export class ManagerNode {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.membershipTimer);
+    // Raft first: writes still in flight (a dispatcher flushing status, say) fail at once
+    // instead of waiting for a quorum that may be shutting down too.
+    await this.raft.stop();
     await this.transition;
     await this.leaderLoops?.stop();
     this.leaderLoops = undefined;
-    await this.raft.stop();
     await this.storage.close();
   }
 

@@ -23,26 +23,44 @@ type Attempt =
   { channel: WsChannel<ManagerMessage, AgentMessage> } | { redirect: string } | { error: string };
 
 /**
- * Opens the agent's session with the leader: tries each known manager; one that is not the
- * leader answers 307 with the leader's address, which is tried next (at most 3 hops per round).
+ * Opens the agent's session with the leader. Every known manager is dialed at once and the first
+ * that accepts wins (a dead manager's address costs nothing but its timeout in the background);
+ * one that is not the leader answers 307 with the leader's address, which is dialed next (at
+ * most 3 hops). Losing attempts are closed.
  */
 export async function dialSession(
   o: DialOptions,
 ): Promise<SessionChannel<ManagerMessage, AgentMessage>> {
   const errors: string[] = [];
-  for (const first of o.addrs()) {
-    let addr = first;
-    for (let hop = 0; hop < 3; hop++) {
-      const r = await attempt(addr, o);
-      if ('channel' in r) return r.channel;
-      if ('error' in r) {
-        errors.push(`${addr}: ${r.error}`);
-        break;
-      }
-      addr = r.redirect;
+  const tried = new Set<string>();
+  const dial = async (
+    addr: string,
+    hops: number,
+  ): Promise<WsChannel<ManagerMessage, AgentMessage>> => {
+    tried.add(addr);
+    const r = await attempt(addr, o);
+    if ('channel' in r) return r.channel;
+    if ('redirect' in r && hops < 3 && !tried.has(r.redirect)) return dial(r.redirect, hops + 1);
+    const why = 'error' in r ? r.error : `redirected to ${r.redirect} again`;
+    errors.push(`${addr}: ${why}`);
+    throw new Error(why);
+  };
+  const addrs = [...new Set(o.addrs())];
+  if (addrs.length === 0) throw new Error('no manager address known');
+  const attempts = addrs.map((a) => dial(a, 0));
+  try {
+    const winner = await Promise.any(attempts);
+    // Close the channels of attempts that also succeeded.
+    for (const p of attempts) {
+      void p.then(
+        (c) => c !== winner && c.close('another manager answered first'),
+        () => undefined,
+      );
     }
+    return winner;
+  } catch {
+    throw new Error(`no manager reachable (${errors.join('; ')})`);
   }
-  throw new Error(`no manager reachable (${errors.join('; ') || 'no manager address known'})`);
 }
 
 function attempt(addr: string, o: DialOptions): Promise<Attempt> {
@@ -51,7 +69,7 @@ function attempt(addr: string, o: DialOptions): Promise<Attempt> {
     const opts = {
       ...o.tls(),
       checkServerIdentity: checkServerIsManager,
-      handshakeTimeout: 5_000,
+      handshakeTimeout: 3_000,
       perMessageDeflate: false,
     } as unknown as ClientOptions;
     const ws = new WebSocket(`wss://${addr}${SESSION_PATH}`, opts);

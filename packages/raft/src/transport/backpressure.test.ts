@@ -39,6 +39,7 @@ describe('WsTransport backpressure', () => {
       maxQueue: 50,
       maxBufferedBytes: 1 << 20,
       maxBatch: 1,
+      keepaliveMs: 0, // the receiver stops reading on purpose; keepalive is tested apart
     });
     await a.start();
     cleanup.push(() => a.stop());
@@ -71,4 +72,30 @@ describe('WsTransport backpressure', () => {
     expect(got).toEqual([...got].sort((x, y) => x - y)); // delivered in order, none duplicated
     expect(new Set(got).size).toBe(got.length);
   }, 30_000);
+});
+
+describe('WsTransport keepalive', () => {
+  it('drops a connection whose peer stopped answering pings and dials again', async () => {
+    // A peer that goes silent without closing (a partition, a frozen host): pongs stop.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/raft' });
+    await new Promise((r) => wss.once('listening', r));
+    cleanup.push(
+      () =>
+        new Promise((r) => {
+          for (const c of wss.clients) c.terminate();
+          wss.close(() => r(undefined));
+        }),
+    );
+    let accepted = 0;
+    wss.on('connection', (_ws, req) => {
+      accepted++;
+      if (accepted === 1) req.socket.pause();
+    });
+    const a = new WsTransport({ id: 'a', port: 0, keepaliveMs: 50 });
+    await a.start();
+    cleanup.push(() => a.stop());
+    a.addPeer('b', `127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    await until(() => accepted >= 2, 5_000);
+    expect(a.stats()['b']?.connects).toBeGreaterThanOrEqual(2);
+  });
 });

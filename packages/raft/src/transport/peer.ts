@@ -15,6 +15,12 @@ export interface PeerOptions {
   maxBackoffMs: number;
   /** Most messages per frame. */
   maxBatch: number;
+  /**
+   * WebSocket ping period; a connection that misses two pongs in a row is dropped and redialed
+   * (0 = off). Without it a connection silently cut by a partition is noticed only by TCP
+   * retransmission timeouts, minutes later, and a healed peer stays unreachable meanwhile.
+   */
+  keepaliveMs: number;
 }
 
 /** Header through which a connecting node states its id. */
@@ -53,13 +59,24 @@ export class PeerConnection {
     const ws = new WebSocket(this.url, this.clientOpts);
     ws.binaryType = 'nodebuffer';
     this.ws = ws;
+    let keepalive: NodeJS.Timeout | undefined;
     ws.on('open', () => {
       this.backoff = this.opts.minBackoffMs;
       this.counters.connects++;
       this.scheduleFlush();
+      if (this.opts.keepaliveMs > 0) {
+        let missed = 0;
+        ws.on('pong', () => (missed = 0));
+        keepalive = setInterval(() => {
+          if (++missed > 2) ws.terminate();
+          else ws.ping();
+        }, this.opts.keepaliveMs);
+        keepalive.unref();
+      }
     });
     ws.on('error', () => undefined); // 'close' follows and handles the retry
     ws.on('close', () => {
+      clearInterval(keepalive);
       if (this.ws === ws) this.ws = undefined;
       this.retryLater();
     });

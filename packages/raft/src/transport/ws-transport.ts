@@ -52,6 +52,7 @@ const DEFAULTS: PeerOptions = {
   minBackoffMs: 50,
   maxBackoffMs: 1000,
   maxBatch: 512,
+  keepaliveMs: 1000,
 };
 
 /** Path of the Raft WebSocket endpoint. */
@@ -246,6 +247,7 @@ function stripUndefined(o: Partial<PeerOptions>): Partial<PeerOptions> {
     'minBackoffMs',
     'maxBackoffMs',
     'maxBatch',
+    'keepaliveMs',
   ] as const) {
     const v = o[k];
     if (v !== undefined) out[k] = v;
