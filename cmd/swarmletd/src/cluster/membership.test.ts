@@ -64,6 +64,14 @@ async function storeWith(
   return store;
 }
 
+/** Every listed member caught up (match 10) and recently active. */
+function allActive(voters: string[], learners: string[] = []): RaftStatus {
+  const progress = Object.fromEntries(
+    [...voters, ...learners].map((id) => [id, { match: 10, recentActive: true }]),
+  );
+  return status(voters, learners, progress);
+}
+
 const ms = (store: MemoryStore, id: string): Node['managerStatus'] =>
   store.view((tx) => tx.get('node', id))?.managerStatus;
 
@@ -127,14 +135,7 @@ describe('the leader membership pass', () => {
       { id: 'm2', role: 'manager' },
       { id: 'm3', role: 'manager' },
     ]);
-    const f: FakeRaft = {
-      status: status(['m1'], ['m2', 'm3'], {
-        m1: { match: 10, recentActive: true },
-        m2: { match: 10, recentActive: true },
-        m3: { match: 10, recentActive: true },
-      }),
-      calls: [],
-    };
+    const f: FakeRaft = { status: allActive(['m1'], ['m2', 'm3']), calls: [] };
     const deps = {
       selfId: 'm1',
       raft: fakeRaft(f),
@@ -153,14 +154,7 @@ describe('the leader membership pass', () => {
       { id: 'm2', role: 'worker' },
       { id: 'm3', role: 'manager' },
     ]);
-    const f: FakeRaft = {
-      status: status(['m1', 'm2', 'm3'], [], {
-        m1: { match: 10, recentActive: true },
-        m2: { match: 10, recentActive: true },
-        m3: { match: 10, recentActive: true },
-      }),
-      calls: [],
-    };
+    const f: FakeRaft = { status: allActive(['m1', 'm2', 'm3']), calls: [] };
     const deps = {
       selfId: 'm1',
       raft: fakeRaft(f),
@@ -176,10 +170,7 @@ describe('the leader membership pass', () => {
       const m1 = tx.get('node', 'm1');
       if (m1) tx.update('node', { ...m1, spec: { ...m1.spec, role: 'worker' } });
     });
-    f.status = status(['m1', 'm3'], [], {
-      m1: { match: 10, recentActive: true },
-      m3: { match: 10, recentActive: true },
-    });
+    f.status = allActive(['m1', 'm3']);
     f.calls = [];
     await reconcileMembership(deps);
     expect(f.calls).toEqual(['transfer m3']);
