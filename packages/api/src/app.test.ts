@@ -262,3 +262,54 @@ describe('OpenAPI', () => {
     expect(params.sort()).toEqual(['desiredState', 'node', 'service']);
   });
 });
+
+describe('hooks the daemon plugs in', () => {
+  it('beforeRead runs before reads of cluster state, not for /info, writes or local reads', async () => {
+    const reads: string[] = [];
+    app = buildApi({
+      control: fake,
+      beforeRead: async (req) => void reads.push(`${req.method} ${req.url}`),
+    });
+    await app.inject({ method: 'GET', url: '/v1/services' });
+    await app.inject({ method: 'GET', url: '/v1/info' });
+    await app.inject({ method: 'POST', url: '/v1/services', payload: web });
+    await app.inject({
+      method: 'GET',
+      url: '/v1/nodes',
+      headers: { 'x-swarmlet-consistency': 'local' },
+    });
+    expect(reads).toEqual(['GET /v1/services']);
+  });
+
+  it('a failing beforeRead fails the read with its error', async () => {
+    app = buildApi({
+      control: fake,
+      beforeRead: async () => {
+        throw new SwarmletError('UNAVAILABLE', 'raft: read index timed out');
+      },
+    });
+    const res = await call('GET', '/v1/services');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ code: 'UNAVAILABLE', message: 'raft: read index timed out' });
+  });
+
+  it('authorize refuses with 401 or 403 before the route runs', async () => {
+    const spy = vi.spyOn(fake, 'createService');
+    app = buildApi({
+      control: fake,
+      authorize: (req) => {
+        if (!req.headers.authorization) throw new SwarmletError('UNAUTHORIZED', 'no token');
+        if (req.method !== 'GET') throw new SwarmletError('FORBIDDEN', 'read-only');
+      },
+    });
+    expect((await call('GET', '/v1/services')).status).toBe(401);
+    const ro = await app.inject({
+      method: 'POST',
+      url: '/v1/services',
+      payload: web,
+      headers: { authorization: 'Bearer x' },
+    });
+    expect(ro.statusCode).toBe(403);
+    expect(spy).not.toHaveBeenCalled();
+  });
+});
