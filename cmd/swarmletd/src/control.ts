@@ -12,6 +12,8 @@ import {
   type JoinResult,
   type JoinTokens,
   type LeaveRequest,
+  type Network,
+  type NetworkCreateRequest,
   type Node,
   type NodeRemoveOptions,
   type NodeUpdateRequest,
@@ -116,6 +118,24 @@ export class DaemonControl implements ControlApi, SwarmApi {
   }
   getNode(ref: string): Promise<Node> {
     return this.read().api.getNode(ref);
+  }
+  listNetworks(): Promise<Network[]> {
+    return this.read().api.listNetworks();
+  }
+  getNetwork(ref: string): Promise<Network> {
+    return this.read().api.getNetwork(ref);
+  }
+  createNetwork(req: NetworkCreateRequest): Promise<Network> {
+    return this.write(
+      (l) => l.api.createNetwork(req),
+      (c) => c.createNetwork(req),
+    );
+  }
+  removeNetwork(ref: string): Promise<void> {
+    return this.write(
+      (l) => l.api.removeNetwork(ref),
+      (c) => c.removeNetwork(ref),
+    );
   }
   async joinTokens(): Promise<JoinTokens> {
     return this.read().ops.joinTokens();

@@ -11,6 +11,13 @@ export const ClusterSpecSchema = Type.Object({
     /** Agents send a heartbeat each period; a node is DOWN after 3 missed periods. */
     heartbeatPeriodMs: Type.Integer({ minimum: 100 }),
   }),
+  /** Where overlay subnets come from (default 10.0.0.0/8 in /24s, as Swarm). */
+  network: Type.Optional(
+    Type.Object({
+      addrPools: Type.Array(Type.String()),
+      subnetPrefix: Type.Integer({ minimum: 8, maximum: 29 }),
+    }),
+  ),
   ca: Type.Optional(
     Type.Object({
       /** Validity of node certificates; nodes renew at 50-80 % of it. */
@@ -63,19 +70,38 @@ export const ClusterSchema = Type.Object({
 });
 export type Cluster = Static<typeof ClusterSchema>;
 
-/** Declared for the networking issue; not yet allocated by anything. */
+export const NETWORK_DRIVERS = ['overlay'] as const;
+
+export const NetworkSpecSchema = Type.Object({
+  name: Type.String(),
+  driver: Type.Enum(NETWORK_DRIVERS),
+  labels: LabelsSchema,
+  /** Standalone containers may join (reserved for later use; stored and shown). */
+  attachable: Type.Boolean(),
+  /** Requested subnet (CIDR); empty: the allocator picks one from the cluster's pools. */
+  subnet: Type.String(),
+});
+export type NetworkSpec = Static<typeof NetworkSpecSchema>;
+
+/** An overlay network; `ipam` and `vni` are filled by the allocator. */
 export const NetworkSchema = Type.Object({
   id: Type.String(),
   meta: MetaSchema,
-  spec: Type.Object({
-    name: Type.String(),
-    driver: Type.String(),
-    labels: LabelsSchema,
-    attachable: Type.Boolean(),
-    subnet: Type.String(),
-  }),
+  spec: NetworkSpecSchema,
+  ipam: Type.Optional(Type.Object({ subnet: Type.String(), gateway: Type.String() })),
+  /** VXLAN network identifier of the data plane. */
+  vni: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 export type Network = Static<typeof NetworkSchema>;
+
+export const NetworkCreateRequestSchema = Type.Object({
+  name: Type.String(),
+  driver: Type.Optional(Type.Enum(NETWORK_DRIVERS)),
+  labels: Type.Optional(LabelsSchema),
+  attachable: Type.Optional(Type.Boolean()),
+  subnet: Type.Optional(Type.String()),
+});
+export type NetworkCreateRequest = Static<typeof NetworkCreateRequestSchema>;
 
 /** Declared for the secrets issue. `data` is base64 and is never returned by the API. */
 export const SecretSchema = Type.Object({

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import type { ClusterView } from './cluster.js';
+import type { ClusterView, Network, NetworkCreateRequest } from './cluster.js';
 import type { Info, InitRequest } from './info.js';
 import type { Node, NodeRemoveOptions, NodeUpdateRequest } from './node.js';
 import { ServiceSchema, ServiceSpecInputSchema, type ServiceSpecInput } from './service.js';
@@ -72,4 +72,10 @@ export interface ControlApi {
    * FAILED_PRECONDITION for a manager (demote it first) and, unless `force`, for a READY node.
    */
   removeNode(ref: string, opts?: NodeRemoveOptions): Promise<void>;
+  /** Creates an overlay network; its subnet is allocated at once (FAILED_PRECONDITION if none is free). */
+  createNetwork(req: NetworkCreateRequest): Promise<Network>;
+  listNetworks(): Promise<Network[]>;
+  getNetwork(ref: string): Promise<Network>;
+  /** FAILED_PRECONDITION while a service uses the network. */
+  removeNetwork(ref: string): Promise<void>;
 }

@@ -51,13 +51,21 @@ export const ServiceSpecSchema = Type.Object({
   /** Desired tasks for replicated services. */
   replicas: Type.Integer({ minimum: 0 }),
   task: TaskSpecSchema,
+  /** Network ids the tasks attach to; none: the cluster's `default` network. */
+  networks: Type.Optional(Type.Array(Type.String())),
 });
 export type ServiceSpec = Static<typeof ServiceSpecSchema>;
+
+/** A virtual IP of a service on one network (endpoint mode vip). */
+export const VipSchema = Type.Object({ networkId: Type.String(), addr: Type.String() });
+export type Vip = Static<typeof VipSchema>;
 
 export const ServiceSchema = Type.Object({
   id: Type.String(),
   meta: MetaSchema,
   spec: ServiceSpecSchema,
+  /** Filled by the allocator: one VIP per network the service is on. */
+  endpoint: Type.Optional(Type.Object({ vips: Type.Array(VipSchema) })),
 });
 export type Service = Static<typeof ServiceSchema>;
 
@@ -89,5 +97,7 @@ export const ServiceSpecInputSchema = Type.Object({
     restartPolicy: Type.Optional(Type.Partial(RestartPolicySchema)),
     forceUpdate: Type.Optional(Type.Integer({ minimum: 0 })),
   }),
+  /** Network names, ids or id prefixes; none: the `default` network. */
+  networks: Type.Optional(Type.Array(Type.String())),
 });
 export type ServiceSpecInput = Static<typeof ServiceSpecInputSchema>;

@@ -31,5 +31,9 @@ export const TaskSchema = Type.Object({
   specVersion: Type.Integer({ minimum: 0 }),
   desiredState: TaskStateSchema,
   status: TaskStatusSchema,
+  /** Filled by the allocator: the task's address (CIDR form) on each of its networks. */
+  networks: Type.Optional(
+    Type.Array(Type.Object({ networkId: Type.String(), addr: Type.String() })),
+  ),
 });
 export type Task = Static<typeof TaskSchema>;

@@ -245,6 +245,8 @@ describe('OpenAPI', () => {
       '/v1/cluster',
       '/v1/cluster/init',
       '/v1/info',
+      '/v1/networks',
+      '/v1/networks/{ref}',
       '/v1/nodes',
       '/v1/nodes/{ref}',
       '/v1/nodes/{ref}/update',
@@ -311,5 +313,19 @@ describe('hooks the daemon plugs in', () => {
     });
     expect(ro.statusCode).toBe(403);
     expect(spy).not.toHaveBeenCalled();
+  });
+});
+
+describe('network routes', () => {
+  it('creates, lists, shows and removes networks; bad input is a 400', async () => {
+    const created = await call('POST', '/v1/networks', { name: 'backend', subnet: '10.9.0.0/24' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ spec: { name: 'backend', driver: 'overlay' } });
+    expect((await call('GET', '/v1/networks')).body).toHaveLength(1);
+    expect((await call('GET', '/v1/networks/backend')).body.ipam.subnet).toBe('10.9.0.0/24');
+    expect((await call('POST', '/v1/networks', { name: 'x', driver: 'bridge' })).status).toBe(400);
+    expect((await call('POST', '/v1/networks', { name: 'x', subnets: 'typo' })).status).toBe(400);
+    expect((await call('DELETE', '/v1/networks/backend')).status).toBe(204);
+    expect((await call('GET', '/v1/networks/backend')).status).toBe(404);
   });
 });

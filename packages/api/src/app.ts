@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { infoRoutes } from './routes/info.js';
+import { networkRoutes } from './routes/networks.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { serviceRoutes } from './routes/services.js';
 import { swarmRoutes } from './routes/swarm.js';
@@ -90,6 +91,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(serviceRoutes, opts);
   void app.register(taskRoutes, opts);
   void app.register(nodeRoutes, opts);
+  void app.register(networkRoutes, opts);
   if (deps.swarm) void app.register(swarmRoutes, { swarm: deps.swarm, prefix: '/v1' });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   return app;

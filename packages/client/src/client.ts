@@ -8,6 +8,8 @@ import type {
   JoinResult,
   JoinTokens,
   LeaveRequest,
+  Network,
+  NetworkCreateRequest,
   SwarmApi,
   Info,
   InitRequest,
@@ -104,6 +106,22 @@ export class SwarmletClient implements ControlApi, SwarmApi {
   removeNode(ref: string, opts: NodeRemoveOptions = {}): Promise<void> {
     const query = opts.force ? { force: 'true' } : {};
     return this.http.call('DELETE', `/v1/nodes/${seg(ref)}`, { query });
+  }
+
+  createNetwork(req: NetworkCreateRequest): Promise<Network> {
+    return this.http.call('POST', '/v1/networks', { body: req });
+  }
+
+  listNetworks(): Promise<Network[]> {
+    return this.http.call('GET', '/v1/networks');
+  }
+
+  getNetwork(ref: string): Promise<Network> {
+    return this.http.call('GET', `/v1/networks/${seg(ref)}`);
+  }
+
+  removeNetwork(ref: string): Promise<void> {
+    return this.http.call('DELETE', `/v1/networks/${seg(ref)}`);
   }
 
   join(req: JoinRequest): Promise<JoinResult> {

@@ -3,6 +3,8 @@ import type {
   ControlApi,
   Info,
   InitRequest,
+  Network,
+  NetworkCreateRequest,
   Node,
   NodeRemoveOptions,
   NodeUpdateRequest,
@@ -214,6 +216,47 @@ export class FakeControlApi implements ControlApi {
     for (const t of this.tasks.values()) {
       if (t.nodeId === node.id && t.desiredState === 'running') this.shutdown(t);
     }
+  }
+
+  readonly networks: Network[] = [];
+
+  /** Networks get consecutive /24s of 10.0.0.0/8 (no overlap check beyond the name). */
+  async createNetwork(req: NetworkCreateRequest): Promise<Network> {
+    if (this.networks.some((n) => n.spec.name === req.name)) {
+      throw new SwarmletError('ALREADY_EXISTS', `network ${req.name} already exists`);
+    }
+    const i = this.networks.length;
+    const subnet = req.subnet ?? `10.0.${i}.0/24`;
+    const network: Network = {
+      id: newId(),
+      meta: newMeta(++this.version),
+      spec: {
+        name: req.name,
+        driver: req.driver ?? 'overlay',
+        labels: { ...(req.labels ?? {}) },
+        attachable: req.attachable ?? false,
+        subnet: req.subnet ?? '',
+      },
+      ipam: { subnet, gateway: subnet.replace(/0\/\d+$/, '1') },
+      vni: 4096 + i,
+    };
+    this.networks.push(network);
+    return network;
+  }
+
+  async listNetworks(): Promise<Network[]> {
+    return this.networks;
+  }
+
+  async getNetwork(ref: string): Promise<Network> {
+    const n = this.networks.find((x) => x.id === ref || x.spec.name === ref);
+    if (!n) throw notFound('network', ref);
+    return n;
+  }
+
+  async removeNetwork(ref: string): Promise<void> {
+    const n = await this.getNetwork(ref);
+    this.networks.splice(this.networks.indexOf(n), 1);
   }
 
   /** One step of the toy agent and orchestrator: every task moves one state forward. */

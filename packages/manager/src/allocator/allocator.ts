@@ -1,17 +1,27 @@
-import { taskStateRank, type Task } from '@swarmlet/api-types';
+import { isTerminalState, type Cluster, type Logger } from '@swarmlet/api-types';
 import type { MemoryStore } from '@swarmlet/store';
-import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
+import { parseCidr } from './ipam.js';
+import { DEFAULT_POOLS, needsAllocation, planAllocation, type PoolConfig } from './plan.js';
 
-/** Tasks the allocator must look at: new, and still wanted. */
-export function needsAllocation(t: Task): boolean {
-  return t.status.state === 'new' && taskStateRank(t.desiredState) <= taskStateRank('running');
+export { needsAllocation } from './plan.js';
+
+/** The cluster's address pools (`init --default-addr-pool`), or Swarm's defaults. */
+export function poolConfig(cluster: Cluster | undefined): PoolConfig {
+  const n = cluster?.spec.network;
+  if (!n || n.addrPools.length === 0) return DEFAULT_POOLS;
+  return {
+    pools: n.addrPools.map((p) => parseCidr(p, 'address pool')),
+    subnetPrefix: n.subnetPrefix,
+  };
 }
 
 /**
- * The allocator (leader only) moves tasks from NEW to PENDING once their resources are
- * allocated. Today there is nothing to allocate; the networking issue adds overlay addresses,
- * VIPs and published ports here, so the task model keeps its NEW -> PENDING step.
+ * The allocator (leader only): overlay subnets and VXLAN ids for networks, a VIP per network
+ * for services, an address per network for new tasks, which then move NEW -> PENDING. A task
+ * whose network has no free address (or no subnet) stays NEW with a message saying so, and is
+ * allocated as soon as an address frees up. The plan is pure (`planAllocation`); this class
+ * only runs it after relevant commits and writes the result in one batch.
  */
 export class Allocator {
   private readonly loop: ReconcileLoop;
@@ -21,9 +31,16 @@ export class Allocator {
       name: 'allocator',
       store: opts.store,
       log: opts.log,
-      kinds: ['task'],
-      initialKeys: () => ['tasks'],
-      keysOf: (ev) => (ev.kind === 'task' && needsAllocation(ev.object) ? ['tasks'] : []),
+      kinds: ['task', 'service', 'network', 'cluster'],
+      initialKeys: () => ['all'],
+      keysOf: (ev) => {
+        if (ev.kind === 'task') {
+          const t = ev.object;
+          const frees = isTerminalState(t.status.state) && (t.networks?.length ?? 0) > 0;
+          return ev.op !== 'delete' && (needsAllocation(t) || frees) ? ['all'] : [];
+        }
+        return ['all'];
+      },
       reconcile: () => this.allocate(),
     });
   }
@@ -37,23 +54,52 @@ export class Allocator {
   }
 
   private async allocate(): Promise<undefined> {
-    const ids = this.opts.store.view((tx) => tx.find('task', needsAllocation).map((t) => t.id));
-    if (ids.length === 0) return undefined;
+    const { store } = this.opts;
+    const plan = store.view((tx) =>
+      planAllocation(
+        { networks: tx.find('network'), services: tx.find('service'), tasks: tx.find('task') },
+        poolConfig(tx.find('cluster')[0]),
+      ),
+    );
+    const waiting = plan.waiting.filter((w) => w.task.status.message !== w.message);
+    if (plan.networks.length + plan.services.length + plan.tasks.length + waiting.length === 0) {
+      return undefined;
+    }
     const timestamp = new Date((this.opts.now ?? Date.now)()).toISOString();
-    await this.opts.store.batch((b) => {
-      for (const id of ids) {
+    await store.batch((b) => {
+      for (const n of plan.networks) {
         b.update((tx) => {
-          const t = tx.get('task', id);
-          if (!t || !needsAllocation(t)) return;
+          const cur = tx.get('network', n.id);
+          if (cur && !cur.ipam) tx.update('network', { ...cur, ipam: n.ipam, vni: n.vni });
+        });
+      }
+      for (const s of plan.services) {
+        b.update((tx) => {
+          const cur = tx.get('service', s.id);
+          if (cur) tx.update('service', { ...cur, endpoint: s.endpoint });
+        });
+      }
+      for (const t of plan.tasks) {
+        b.update((tx) => {
+          const cur = tx.get('task', t.id);
+          if (!cur || !needsAllocation(cur)) return;
           tx.update('task', {
-            ...t,
+            ...cur,
+            networks: t.networks,
             status: {
-              ...t.status,
+              ...cur.status,
               state: 'pending',
               timestamp,
               message: 'pending task scheduling',
             },
           });
+        });
+      }
+      for (const w of waiting) {
+        b.update((tx) => {
+          const cur = tx.get('task', w.task.id);
+          if (!cur || !needsAllocation(cur)) return;
+          tx.update('task', { ...cur, status: { ...cur.status, timestamp, message: w.message } });
         });
       }
     });

@@ -4,6 +4,8 @@ import {
   toClusterView,
   type ClusterView,
   type ControlApi,
+  type Network,
+  type NetworkCreateRequest,
   type Node,
   type NodeRemoveOptions,
   type NodeUpdateRequest,
@@ -17,7 +19,8 @@ import {
 import type { MemoryStore, ReadTx } from '@swarmlet/store';
 import { normalizeServiceSpec } from './spec.js';
 import { removeNodeTx, updateNodeTx, validateNodeUpdate } from './nodes.js';
-import { resolveNode, resolveService, resolveTask } from './resolve.js';
+import { resolveNetwork, resolveNode, resolveService, resolveTask } from './resolve.js';
+import { createNetworkTx, removeNetworkTx, resolveServiceNetworks, withVips } from './networks.js';
 
 /** The store-facing part of the control API; the daemon adds `info` and `init`. */
 export type StoreControlApi = Omit<ControlApi, 'info' | 'init'>;
@@ -53,7 +56,9 @@ export class ControlServer implements StoreControlApi {
       if (tx.find('service', (s) => s.spec.name === spec.name).length > 0) {
         throw new SwarmletError('ALREADY_EXISTS', `service ${spec.name} already exists`);
       }
-      return tx.create('service', { spec });
+      const networks = resolveServiceNetworks(tx, input.networks);
+      const created = tx.create('service', { spec: { ...spec, networks } });
+      return tx.update('service', withVips(tx, created));
     });
     return this.store.view((tx) => withStatus(tx, svc));
   }
@@ -71,7 +76,8 @@ export class ControlServer implements StoreControlApi {
       if (spec.name !== current.spec.name) {
         throw new SwarmletError('INVALID_ARGUMENT', 'renaming a service is not supported');
       }
-      return tx.update('service', { ...current, spec });
+      const networks = resolveServiceNetworks(tx, req.spec.networks ?? current.spec.networks);
+      return tx.update('service', withVips(tx, { ...current, spec: { ...spec, networks } }));
     });
     return this.store.view((tx) => withStatus(tx, svc));
   }
@@ -127,6 +133,22 @@ export class ControlServer implements StoreControlApi {
 
   async removeNode(ref: string, opts: NodeRemoveOptions = {}): Promise<void> {
     await this.store.update((tx) => removeNodeTx(tx, ref, opts));
+  }
+
+  async createNetwork(req: NetworkCreateRequest): Promise<Network> {
+    return this.store.update((tx) => createNetworkTx(tx, req));
+  }
+
+  async listNetworks(): Promise<Network[]> {
+    return this.store.view((tx) => tx.find('network'));
+  }
+
+  async getNetwork(ref: string): Promise<Network> {
+    return this.store.view((tx) => resolveNetwork(tx, ref));
+  }
+
+  async removeNetwork(ref: string): Promise<void> {
+    await this.store.update((tx) => removeNetworkTx(tx, ref));
   }
 }
 

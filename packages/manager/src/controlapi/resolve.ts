@@ -1,4 +1,11 @@
-import { SwarmletError, notFound, type Node, type Service, type Task } from '@swarmlet/api-types';
+import {
+  SwarmletError,
+  notFound,
+  type Network,
+  type Node,
+  type Service,
+  type Task,
+} from '@swarmlet/api-types';
 import type { ReadTx } from '@swarmlet/store';
 
 /** Finds by exact id, then exact name, then unique id prefix (Docker's lookup order). */
@@ -32,4 +39,8 @@ export function resolveNode(tx: ReadTx, ref: string): Node {
 
 export function resolveTask(tx: ReadTx, ref: string): Task {
   return resolve('task', tx.find('task'), ref, (t) => `${t.serviceName}.${t.slot}`);
+}
+
+export function resolveNetwork(tx: ReadTx, ref: string): Network {
+  return resolve('network', tx.find('network'), ref, (n) => n.spec.name);
 }
