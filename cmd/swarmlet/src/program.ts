@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommands } from './commands/cluster.js';
+import { registerNetworkCommands } from './commands/network.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerServiceCreate } from './commands/service-create.js';
 import { registerServiceReads } from './commands/service-read.js';
@@ -57,6 +58,7 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CommandContext
   registerServiceReads(service, ctx);
   registerServiceWrites(service, ctx);
   registerNodeCommands(program, ctx);
+  registerNetworkCommands(program, ctx);
   registerTokenCommands(program, ctx);
   pointToHelp(program);
   program.hook('preAction', (_program, action) => {

@@ -14,7 +14,12 @@ import { buildApi } from '@swarmlet/api';
 import { renewalTime } from '@swarmlet/ca';
 import { DockerExecutor } from '@swarmlet/executor-docker';
 import { formatAddr, parseAddr } from './cluster/addr.js';
-import { bootstrapCluster, joinCluster, forceNewCluster } from './cluster/lifecycle.js';
+import {
+  addressPools,
+  bootstrapCluster,
+  joinCluster,
+  forceNewCluster,
+} from './cluster/lifecycle.js';
 import type { ManagerNode } from './cluster/manager-node.js';
 import { ManagerRuntime } from './cluster/manager-runtime.js';
 import { renewCertificate } from './cluster/renew.js';
@@ -115,6 +120,7 @@ export class Daemon {
       if (this.membership) {
         throw new SwarmletError('ALREADY_INITIALIZED', 'this node is already part of a cluster');
       }
+      addressPools(req); // bad pools are refused before anything is written
       const description = await this.describe();
       const advertise = parseAddr(req.advertiseAddr ?? '127.0.0.1', 'advertise address');
       const listen = parseAddr(

@@ -36,6 +36,10 @@ export const InitRequestSchema = Type.Object({
   listenAddr: Type.Optional(Type.String()),
   /** Validity of node certificates (default 90 days; at least 10 s, for tests). */
   certExpiryMs: Type.Optional(Type.Integer({ minimum: 10_000 })),
+  /** Address pools overlay subnets come from (default 10.0.0.0/8). */
+  defaultAddrPool: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+  /** Prefix length of each network's subnet (default 24). */
+  defaultAddrPoolMaskLen: Type.Optional(Type.Integer({ minimum: 8, maximum: 29 })),
   /**
    * Recover from lost quorum: restart this manager's Raft as the only member, keeping the
    * state it has. The other managers must rejoin.

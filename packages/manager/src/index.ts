@@ -11,6 +11,8 @@ export * from './orchestrator/reaper.js';
 export * from './orchestrator/orchestrator.js';
 export * from './orchestrator/task-reaper.js';
 export * from './allocator/allocator.js';
+export * from './allocator/ipam.js';
+export * from './allocator/plan.js';
 export * from './scheduler/filters.js';
 export * from './scheduler/schedule.js';
 export * from './scheduler/scheduler.js';

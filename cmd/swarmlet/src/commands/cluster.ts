@@ -7,7 +7,7 @@ import { initMessage } from '../format/swarm.js';
 import { addrFlag } from '../parse/addr.js';
 import { parseDuration } from '../parse/duration.js';
 import { flagValue } from '../parse/service-flags.js';
-import { parseCount } from '../parse/words.js';
+import { collect, parseCount } from '../parse/words.js';
 
 interface InitFlags {
   clusterName?: string;
@@ -17,6 +17,8 @@ interface InitFlags {
   listenAddr?: string;
   certExpiry?: string;
   forceNewCluster?: boolean;
+  defaultAddrPool?: string[];
+  defaultAddrPoolMaskLen?: string;
 }
 
 /** Shortest certificate lifetime the daemon accepts (meant for tests). */
@@ -44,6 +46,14 @@ export function initRequest(f: InitFlags): InitRequest {
   if (listenAddr !== undefined) req.listenAddr = listenAddr;
   if (f.certExpiry !== undefined) req.certExpiryMs = certExpiryMs(f.certExpiry);
   if (f.forceNewCluster) req.forceNewCluster = true;
+  if (f.defaultAddrPool?.length) req.defaultAddrPool = f.defaultAddrPool;
+  if (f.defaultAddrPoolMaskLen !== undefined) {
+    const n = parseCount('--default-addr-pool-mask-len', f.defaultAddrPoolMaskLen);
+    if (n < 8 || n > 29) {
+      throw invalidFlag('--default-addr-pool-mask-len', f.defaultAddrPoolMaskLen, 'use 8-29');
+    }
+    req.defaultAddrPoolMaskLen = n;
+  }
   return req;
 }
 
@@ -68,6 +78,8 @@ export function registerClusterCommands(program: Command, ctx: CommandContext): 
     .option('--listen-addr <addr[:port]>', 'address the cluster port listens on')
     .option('--cert-expiry <duration>', 'validity of node certificates (e.g. 90d)')
     .option('--force-new-cluster', "force a new cluster from this manager's state")
+    .option('--default-addr-pool <cidr>', 'address pool of overlay subnets (repeatable)', collect)
+    .option('--default-addr-pool-mask-len <n>', 'prefix length of each overlay subnet (24)')
     .option('--cluster-name <name>', 'name of the cluster')
     .option('--heartbeat-period <duration>', 'period of agent heartbeats (e.g. 5s)')
     .option('--task-history-limit <n>', 'finished tasks kept per slot')

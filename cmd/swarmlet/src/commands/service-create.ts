@@ -30,7 +30,12 @@ export function registerServiceCreate(service: Command, ctx: CommandContext): vo
     .option('--stop-grace-period <duration>', 'time to wait before force killing a container')
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user>', 'username or UID')
-    .option('--entrypoint <cmd>', 'overwrite the default ENTRYPOINT of the image');
+    .option('--entrypoint <cmd>', 'overwrite the default ENTRYPOINT of the image')
+    .option(
+      '--network <name>',
+      'attach to a network (repeatable; default: the default network)',
+      collect,
+    );
   withWaitFlags(cmd).action(
     async (image: string, args: string[], flags: CreateFlags & WaitFlags) => {
       timeoutMs(flags);

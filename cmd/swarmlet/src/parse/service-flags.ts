@@ -30,6 +30,7 @@ export interface CreateFlags {
   workdir?: string;
   user?: string;
   entrypoint?: string;
+  network?: string[];
 }
 
 /** Runs a parser on a flag's value, rewording its failure as docker's "invalid argument". */
@@ -127,5 +128,11 @@ export function buildServiceSpec(
   }
   const restart = restartPolicy(f);
   if (restart) spec.task.restartPolicy = restart;
+  if (f.network?.length) {
+    if (f.network.some((n) => n.trim() === '')) {
+      throw invalidFlag('--network', '', 'a network name is required');
+    }
+    spec.networks = f.network;
+  }
   return spec;
 }

@@ -16,7 +16,7 @@ import {
   parseJoinToken,
   tokenMatchesCA,
 } from '@swarmlet/ca';
-import { encodeSnapshot } from '@swarmlet/manager';
+import { encodeSnapshot, formatCidr, overlaps, parseCidr, type Cidr } from '@swarmlet/manager';
 import { FileStorage, encodeNodeSnapshot } from '@swarmlet/raft';
 import { newId, type StoreSnapshot } from '@swarmlet/store';
 import { formatAddr, parseAddr } from './addr.js';
@@ -74,6 +74,7 @@ export async function bootstrapCluster(
         orchestration: { taskHistoryRetentionLimit: o.req.taskHistoryRetentionLimit ?? 5 },
         dispatcher: { heartbeatPeriodMs: o.req.heartbeatPeriodMs ?? 5_000 },
         ca: { nodeCertExpiryMs: validityMs },
+        network: addressPools(o.req),
       },
       secrets: {
         rootCA,
@@ -213,6 +214,30 @@ async function recordBootstrapVoter(mgr: ManagerNode, nodeId: string, addr: stri
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+}
+
+/** `--default-addr-pool` and `--default-addr-pool-mask-len`, checked (Swarm's defaults otherwise). */
+export function addressPools(req: InitRequest): { addrPools: string[]; subnetPrefix: number } {
+  const pools = (req.defaultAddrPool ?? ['10.0.0.0/8']).map((p) =>
+    parseCidr(p, '--default-addr-pool'),
+  );
+  const subnetPrefix = req.defaultAddrPoolMaskLen ?? 24;
+  for (const p of pools) {
+    if (subnetPrefix < p.prefix) {
+      throw new SwarmletError(
+        'INVALID_ARGUMENT',
+        `--default-addr-pool-mask-len ${subnetPrefix} is shorter than the pool ${formatCidr(p)}`,
+      );
+    }
+  }
+  for (let i = 0; i < pools.length; i++) {
+    for (let j = i + 1; j < pools.length; j++) {
+      if (overlaps(pools[i] as Cidr, pools[j] as Cidr)) {
+        throw new SwarmletError('INVALID_ARGUMENT', '--default-addr-pool prefixes overlap');
+      }
+    }
+  }
+  return { addrPools: pools.map(formatCidr), subnetPrefix };
 }
 
 async function waitUntil(cond: () => boolean, ms: number, what: string): Promise<void> {
