@@ -305,6 +305,37 @@ describe('single node on the real Docker engine', () => {
     for (const n of names) if (/^w\d+$/.test(n)) await d.client.removeService(n);
   });
 
+  it('networks: subnets, a VIP per network and an address per task; rm refused while in use', async () => {
+    const created = await d.cli(['network', 'create', '--subnet', '10.77.0.0/24', 'it-back']);
+    expect(created.code, created.stderr).toBe(0);
+    const clash = await d.cli(['network', 'create', '--subnet', '10.77.0.128/25', 'it-clash']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain('overlaps network it-back');
+    const svc = await d.client.createService({
+      name: 'it-net',
+      replicas: 3,
+      task: { container: { image: DEMO_IMAGE } },
+      networks: ['it-back'],
+    });
+    expect(svc.endpoint?.vips[0]?.addr).toBe('10.77.0.2/24');
+    await waitUntil(
+      async () =>
+        (await d.client.listTasks({ service: 'it-net' })).filter((t) => t.networks?.length)
+          .length === 3,
+      { timeoutMs: 20_000, message: 'addresses for 3 tasks' },
+    );
+    const addrs = (await d.client.listTasks({ service: 'it-net' })).map(
+      (t) => t.networks?.[0]?.addr,
+    );
+    expect(new Set(addrs).size).toBe(3);
+    for (const a of addrs) expect(a).toMatch(/^10\.77\.0\.([3-9]|\d\d+)\/24$/);
+    const rm = await d.cli(['network', 'rm', 'it-back']);
+    expect(rm.code).toBe(1);
+    expect(rm.stderr).toContain('in use by service it-net');
+    await d.client.removeService('it-net');
+    expect((await d.cli(['network', 'rm', 'it-back'])).code).toBe(0);
+  });
+
   it('--host reaches the API over loopback TCP when the daemon listens with --tcp', async () => {
     const port = 20_000 + Math.floor(Math.random() * 10_000);
     d.extraArgs = ['--tcp', `127.0.0.1:${port}`];
