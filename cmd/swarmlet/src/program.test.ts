@@ -168,7 +168,7 @@ describe('swarmlet service ls, ps, inspect', () => {
   it('lists services as a table, ids and JSON', async () => {
     const table = await cli('service', 'ls');
     expect(table.stdout).toMatch(
-      /^ID {13}NAME {6}MODE {9}REPLICAS {3}IMAGE\n[a-z0-9]{12} {3}web {7}replicated {3}2\/2 {8}nginx:1.27\n$/,
+      /^ID {13}NAME {6}MODE {9}REPLICAS {3}IMAGE {8}PORTS\n[a-z0-9]{12} {3}web {7}replicated {3}2\/2 {8}nginx:1.27\n$/,
     );
     const ids = await cli('service', 'ls', '-q');
     expect(ids.stdout).toMatch(/^[a-z0-9]{12}\n$/);

@@ -43,6 +43,33 @@ export const TaskSpecSchema = Type.Object({
 });
 export type TaskSpec = Static<typeof TaskSpecSchema>;
 
+export const PORT_PROTOCOLS = ['tcp', 'udp'] as const;
+export const PUBLISH_MODES = ['ingress', 'host'] as const;
+export const ENDPOINT_MODES = ['vip', 'dnsrr'] as const;
+export type EndpointMode = (typeof ENDPOINT_MODES)[number];
+
+/**
+ * A published port. `ingress`: every node listens on `published` and balances over the
+ * service's tasks; `host`: only nodes running a task bind it. Without `published` an ingress
+ * port gets one from 30000-32767.
+ */
+export const PortSchema = Type.Object({
+  target: Type.Integer({ minimum: 1, maximum: 65535 }),
+  published: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  protocol: Type.Optional(Type.Enum(PORT_PROTOCOLS)),
+  mode: Type.Optional(Type.Enum(PUBLISH_MODES)),
+});
+export type Port = Static<typeof PortSchema>;
+
+/** A port as allocated: every field set (`published` 0: a host-mode port the engine picks). */
+export const AllocatedPortSchema = Type.Object({
+  target: Type.Integer(),
+  published: Type.Integer(),
+  protocol: Type.Enum(PORT_PROTOCOLS),
+  mode: Type.Enum(PUBLISH_MODES),
+});
+export type AllocatedPort = Static<typeof AllocatedPortSchema>;
+
 /** A service spec as stored: every field present (controlapi fills defaults). */
 export const ServiceSpecSchema = Type.Object({
   name: Type.String(),
@@ -53,6 +80,9 @@ export const ServiceSpecSchema = Type.Object({
   task: TaskSpecSchema,
   /** Network ids the tasks attach to; none: the cluster's `default` network. */
   networks: Type.Optional(Type.Array(Type.String())),
+  /** How the service name resolves: its VIP (default) or its tasks' addresses (dnsrr). */
+  endpointMode: Type.Optional(Type.Enum(ENDPOINT_MODES)),
+  ports: Type.Optional(Type.Array(PortSchema)),
 });
 export type ServiceSpec = Static<typeof ServiceSpecSchema>;
 
@@ -65,7 +95,12 @@ export const ServiceSchema = Type.Object({
   meta: MetaSchema,
   spec: ServiceSpecSchema,
   /** Filled by the allocator: one VIP per network the service is on. */
-  endpoint: Type.Optional(Type.Object({ vips: Type.Array(VipSchema) })),
+  endpoint: Type.Optional(
+    Type.Object({
+      vips: Type.Array(VipSchema),
+      ports: Type.Optional(Type.Array(AllocatedPortSchema)),
+    }),
+  ),
 });
 export type Service = Static<typeof ServiceSchema>;
 
@@ -99,5 +134,7 @@ export const ServiceSpecInputSchema = Type.Object({
   }),
   /** Network names, ids or id prefixes; none: the `default` network. */
   networks: Type.Optional(Type.Array(Type.String())),
+  endpointMode: Type.Optional(Type.Enum(ENDPOINT_MODES)),
+  ports: Type.Optional(Type.Array(PortSchema)),
 });
 export type ServiceSpecInput = Static<typeof ServiceSpecInputSchema>;

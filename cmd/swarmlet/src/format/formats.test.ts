@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { node, serviceView, T0, task } from '../testing/fixtures.js';
 import { formatInfo, formatNodePretty, formatNodeTable, managerStatus } from './nodes.js';
-import { formatServicePretty, formatServiceTable } from './services.js';
+import { formatServicePretty, formatServiceTable, portsColumn } from './services.js';
 import { formatTaskTable, sortTasks } from './tasks.js';
 
 describe('formatServiceTable', () => {
@@ -9,12 +9,29 @@ describe('formatServiceTable', () => {
     const out = formatServiceTable([serviceView('web', 3, 2), serviceView('api', 1, 1)]);
     expect(out).toBe(
       [
-        'ID             NAME      MODE         REPLICAS   IMAGE',
+        'ID             NAME      MODE         REPLICAS   IMAGE        PORTS',
         'api012345678   api       replicated   1/1        nginx:1.27',
         'web012345678   web       replicated   2/3        nginx:1.27',
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('portsColumn', () => {
+  it('shows ingress and host ports as docker does', () => {
+    const s = {
+      ...serviceView('web', 1, 1),
+      endpoint: {
+        vips: [],
+        ports: [
+          { target: 80, published: 8080, protocol: 'tcp' as const, mode: 'ingress' as const },
+          { target: 53, published: 30000, protocol: 'udp' as const, mode: 'ingress' as const },
+          { target: 90, published: 0, protocol: 'tcp' as const, mode: 'host' as const },
+        ],
+      },
+    };
+    expect(portsColumn(s)).toBe('*:8080->80/tcp, *:30000->53/udp, *:->90/tcp (host)');
   });
 });
 

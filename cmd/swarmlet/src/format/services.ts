@@ -9,7 +9,17 @@ export function replicasColumn(s: ServiceView): string {
   return `${s.serviceStatus.runningTasks}/${s.serviceStatus.desiredTasks}`;
 }
 
-/** `service ls` table, sorted by name: `ID  NAME  MODE  REPLICAS  IMAGE`. */
+/** Docker's PORTS column: `*:8080->80/tcp` for ingress ports, `*:9000->90/tcp (host)`. */
+export function portsColumn(s: ServiceView): string {
+  return (s.endpoint?.ports ?? [])
+    .map((p) => {
+      const published = p.published > 0 ? String(p.published) : '';
+      return `*:${published}->${p.target}/${p.protocol}${p.mode === 'host' ? ' (host)' : ''}`;
+    })
+    .join(', ');
+}
+
+/** `service ls` table, sorted by name: `ID  NAME  MODE  REPLICAS  IMAGE  PORTS`. */
 export function formatServiceTable(services: readonly ServiceView[]): string {
   const sorted = [...services].sort((a, b) => a.spec.name.localeCompare(b.spec.name));
   const rows = sorted.map((s) => [
@@ -18,8 +28,9 @@ export function formatServiceTable(services: readonly ServiceView[]): string {
     s.spec.mode,
     replicasColumn(s),
     stripDigest(s.spec.task.container.image),
+    portsColumn(s),
   ]);
-  return formatTable(['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE'], rows);
+  return formatTable(['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE', 'PORTS'], rows);
 }
 
 function resourceLines(

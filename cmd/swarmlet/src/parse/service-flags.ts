@@ -1,5 +1,6 @@
 import type { ServiceSpecInput } from '@swarmlet/api-types';
 import {
+  ENDPOINT_MODES,
   RESTART_CONDITIONS,
   SERVICE_MODES,
   type RestartCondition,
@@ -8,6 +9,7 @@ import {
 import { invalidFlag, messageOf } from '../errors.js';
 import { parseBytes, parseCpus } from './bytes.js';
 import { parseDuration } from './duration.js';
+import { parsePublish } from './publish.js';
 import { parseCount, parseEnv, parseLabels, shellSplit } from './words.js';
 
 /** `swarmlet service create` options as commander hands them over: raw strings, not yet checked. */
@@ -31,6 +33,8 @@ export interface CreateFlags {
   user?: string;
   entrypoint?: string;
   network?: string[];
+  publish?: string[];
+  endpointMode?: string;
 }
 
 /** Runs a parser on a flag's value, rewording its failure as docker's "invalid argument". */
@@ -133,6 +137,10 @@ export function buildServiceSpec(
       throw invalidFlag('--network', '', 'a network name is required');
     }
     spec.networks = f.network;
+  }
+  if (f.publish?.length) spec.ports = f.publish.map(parsePublish);
+  if (f.endpointMode !== undefined) {
+    spec.endpointMode = oneOf('--endpoint-mode', f.endpointMode, ENDPOINT_MODES);
   }
   return spec;
 }

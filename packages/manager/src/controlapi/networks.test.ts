@@ -155,3 +155,31 @@ describe('networks through the control API and the allocator', () => {
     expect(waiting?.networks?.[0]?.addr).toBe(done.networks?.[0]?.addr);
   });
 });
+
+describe('published ports through the control API', () => {
+  it('allocates at create time, refuses a conflict, and frees the port with the service', async () => {
+    const store = new MemoryStore();
+    const api = new ControlServer(store);
+    const web = await api.createService({
+      name: 'web',
+      task: image,
+      ports: [{ target: 80, published: 8080 }, { target: 443 }],
+    });
+    expect(web.endpoint?.ports).toEqual([
+      { target: 80, published: 8080, protocol: 'tcp', mode: 'ingress' },
+      { target: 443, published: 30000, protocol: 'tcp', mode: 'ingress' },
+    ]);
+    const clash = await errorOf(
+      api.createService({ name: 'api', task: image, ports: [{ target: 80, published: 8080 }] }),
+    );
+    expect(isSwarmletError(clash, 'CONFLICT')).toBe(true);
+    expect(store.view((tx) => tx.find('service')).map((s) => s.spec.name)).toEqual(['web']);
+    await api.removeService('web');
+    const api2 = await api.createService({
+      name: 'api',
+      task: image,
+      ports: [{ target: 80, published: 8080 }],
+    });
+    expect(api2.endpoint?.ports?.[0]?.published).toBe(8080);
+  });
+});

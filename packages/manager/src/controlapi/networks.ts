@@ -9,6 +9,7 @@ import type { ReadTx, WriteTx } from '@swarmlet/store';
 import { poolConfig } from '../allocator/allocator.js';
 import { overlaps, parseCidr } from '../allocator/ipam.js';
 import { planAllocation } from '../allocator/plan.js';
+import { allocatePorts } from '../allocator/ports.js';
 import { resolveNetwork } from './resolve.js';
 
 /** The network services join when they name none (Swarm has no such default; compose does). */
@@ -96,7 +97,8 @@ export function resolveServiceNetworks(tx: WriteTx, refs: readonly string[] | un
 
 /**
  * Gives a service being written a VIP on each of its networks (and drops VIPs of networks it
- * left), in the same transaction; a full network refuses the write.
+ * left) and its published ports, in the same transaction; a full network or a port another
+ * service publishes refuses the write.
  */
 export function withVips(tx: ReadTx, svc: Service): Service {
   const plan = planAllocation(
@@ -118,5 +120,9 @@ export function withVips(tx: ReadTx, svc: Service): Service {
       `no free address for the service's VIP in network ${names.join(', ')}`,
     );
   }
-  return { ...svc, endpoint: { vips: vips ?? [] } };
+  const ports = allocatePorts(
+    svc,
+    tx.find('service', (s) => s.id !== svc.id),
+  );
+  return { ...svc, endpoint: { vips: vips ?? [], ...(ports.length > 0 ? { ports } : {}) } };
 }

@@ -90,6 +90,8 @@ export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
       },
       forceUpdate: nonNegative(input.task.forceUpdate ?? 0, 'forceUpdate'),
     },
+    ...(input.endpointMode ? { endpointMode: input.endpointMode } : {}),
+    ...(input.ports?.length ? { ports: input.ports.map((p) => ({ ...p })) } : {}),
   };
 }
 
