@@ -153,7 +153,8 @@ export class ServiceRecords implements DnsRecords {
             : entry.other;
       }
     }
-    return inDomain || name === this.suffix.slice(1) || isClusterShaped(name) ? NXDOMAIN : FORWARD;
+    const isDomain = this.suffix !== '' && name === this.suffix.slice(1);
+    return inDomain || isDomain || isClusterShaped(name) ? NXDOMAIN : FORWARD;
   }
 
   private put(network: string, name: string, addresses: string[], rotate: boolean): void {

@@ -20,7 +20,10 @@ const TYPES: Record<string, number> = { A: 1, NS: 2, MX: 15, TXT: 16, AAAA: 28, 
 
 /** A query for `name` (labels as given, so case is kept) of `type` (name or number). */
 export function encodeQuery(name: string, type: string | number, opts: QueryOptions = {}): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').filter((l) => l !== '');
+  const labels = name
+    .replace(/\.$/, '')
+    .split('.')
+    .filter((l) => l !== '');
   const qname = Buffer.concat([
     ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])),
     Buffer.from([0]),

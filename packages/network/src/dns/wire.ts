@@ -41,7 +41,7 @@ export const ParseResult = {
   OK: 0,
   /** Not a query, or unreadable (short, QR set, bad name or record): drop it, never answer. */
   DROP: 1,
-  /** Readable, but not exactly one question, or more than one OPT: answer FORMERR. */
+  /** Readable, but without a question, or with more than one OPT: answer FORMERR. */
   FORMERR: 2,
   /** Opcode other than QUERY: answer NOTIMP. */
   NOTIMP: 3,
@@ -93,12 +93,18 @@ export function parseQuery(msg: Buffer, q: Query): ParseResult {
   q.ednsVersion = 0;
   q.dnssecOk = false;
   const qd = (msg[4]! << 8) | msg[5]!;
-  if (qd !== 1) return q.opcode === 0 ? ParseResult.FORMERR : ParseResult.NOTIMP;
+  if (qd === 0) {
+    // A header (and records) without a question: answer only if the rest reads.
+    if (readRecords(msg, q, HEADER_SIZE) !== msg.length) return ParseResult.DROP;
+    return q.opcode === 0 ? ParseResult.FORMERR : ParseResult.NOTIMP;
+  }
+  if (qd > 1) return ParseResult.DROP; // no client asks several questions: noise
   const end = readQuestion(msg, q);
   if (end < 0) return ParseResult.DROP;
   q.questionEnd = end;
   if (q.opcode !== 0) return ParseResult.NOTIMP;
-  return readAdditional(msg, q, end);
+  const rrEnd = readRecords(msg, q, end);
+  return rrEnd >= 0 ? ParseResult.OK : rrEnd === BAD_OPT ? ParseResult.FORMERR : ParseResult.DROP;
 }
 
 /** Reads the name, type and class at offset 12; returns the offset after them, or -1. */
@@ -130,20 +136,26 @@ function readQuestion(msg: Buffer, q: Query): number {
   return o + 4;
 }
 
-/** Skips answer and authority records, finds the OPT record among the additional ones. */
-function readAdditional(msg: Buffer, q: Query, start: number): ParseResult {
+const UNREADABLE = -1;
+const BAD_OPT = -2;
+
+/**
+ * Skips answer and authority records and finds the OPT record among the additional ones;
+ * returns the offset after the last record, UNREADABLE or BAD_OPT.
+ */
+function readRecords(msg: Buffer, q: Query, start: number): number {
   const rrs = ((msg[6]! << 8) | msg[7]!) + ((msg[8]! << 8) | msg[9]!);
   const ar = (msg[10]! << 8) | msg[11]!;
   let o = start;
   for (let i = 0; i < rrs + ar; i++) {
     const nameEnd = skipName(msg, o);
-    if (nameEnd < 0 || nameEnd + 10 > msg.length) return ParseResult.DROP;
+    if (nameEnd < 0 || nameEnd + 10 > msg.length) return UNREADABLE;
     const type = msg.readUInt16BE(nameEnd);
     const rdEnd = nameEnd + 10 + msg.readUInt16BE(nameEnd + 8);
-    if (rdEnd > msg.length) return ParseResult.DROP;
+    if (rdEnd > msg.length) return UNREADABLE;
     if (i >= rrs && type === RRType.OPT) {
       // RFC 6891 6.1.1: at most one OPT, owned by the root.
-      if (q.edns || nameEnd !== o + 1) return ParseResult.FORMERR;
+      if (q.edns || nameEnd !== o + 1) return BAD_OPT;
       q.edns = true;
       const size = msg.readUInt16BE(nameEnd + 2);
       q.udpSize = Math.min(MAX_UDP_PAYLOAD, Math.max(MIN_UDP_PAYLOAD, size));
@@ -152,7 +164,7 @@ function readAdditional(msg: Buffer, q: Query, start: number): ParseResult {
     }
     o = rdEnd;
   }
-  return ParseResult.OK;
+  return o;
 }
 
 /** The offset after a (possibly compressed) name at `o`, or -1. */
@@ -193,31 +205,45 @@ export function buildResponse(
   limit: number,
   prefix: number,
 ): Buffer {
-  const qEnd = q.questionEnd;
+  const head = q.questionEnd > 0 ? q.questionEnd : HEADER_SIZE;
   const opt = q.edns ? OPT_SIZE : 0;
   let count = parts.count;
   let tc = 0;
-  const room = Math.floor((limit - qEnd - opt) / parts.rrSize);
+  const room = Math.floor((limit - head - opt) / parts.rrSize);
   if (count > room) {
     count = Math.max(0, room);
     tc = 0x02;
   }
-  const size = (qEnd > 0 ? qEnd : HEADER_SIZE) + count * parts.rrSize + opt;
+  const size = head + count * parts.rrSize + opt;
   const out = Buffer.allocUnsafe(prefix + size);
   if (prefix === 2) out.writeUInt16BE(size, 0);
-  msg.copy(out, prefix, 0, qEnd > 0 ? qEnd : 4);
   const o = prefix;
+  copyBytes(msg, 0, q.questionEnd > 0 ? head : 2, out, o);
   out[o + 2] = 0x80 | (q.opcode << 3) | (parts.aa ? 0x04 : 0) | tc | (msg[2]! & 0x01);
   out[o + 3] = 0x80 | (parts.rcode & 0x0f);
-  out.writeUInt32BE((qEnd > 0 ? 0x10000 : 0) | count, o + 4);
-  out.writeUInt32BE(opt > 0 ? 1 : 0, o + 8);
-  let w = o + (qEnd > 0 ? qEnd : HEADER_SIZE);
+  out[o + 4] = 0;
+  out[o + 5] = q.questionEnd > 0 ? 1 : 0;
+  out[o + 6] = count >> 8;
+  out[o + 7] = count & 0xff;
+  out[o + 8] = 0;
+  out[o + 9] = 0;
+  out[o + 10] = 0;
+  out[o + 11] = opt > 0 ? 1 : 0;
   if (count > 0 && parts.rrs !== null) {
     const from = parts.first * parts.rrSize;
-    w += parts.rrs.copy(out, w, from, from + count * parts.rrSize);
+    copyBytes(parts.rrs, from, from + count * parts.rrSize, out, o + head);
   }
-  if (opt > 0) writeOpt(out, w, parts.rcode >> 4, q.dnssecOk);
+  if (opt > 0) writeOpt(out, o + head + count * parts.rrSize, parts.rcode >> 4, q.dnssecOk);
   return out;
+}
+
+/** `src[from, to)` into `dst` at `at`: a plain loop for the few bytes of a typical answer. */
+function copyBytes(src: Buffer, from: number, to: number, dst: Buffer, at: number): void {
+  if (to - from > 64) {
+    src.copy(dst, at, from, to);
+    return;
+  }
+  for (let i = from; i < to; i++) dst[at + i - from] = src[i]!;
 }
 
 function writeOpt(out: Buffer, o: number, extRcode: number, dnssecOk: boolean): void {
