@@ -1,29 +1,30 @@
 // DNS benchmark: swarmlet's DnsServer versus dnsmasq, both on 127.0.0.1, both limited to half a
 // core, serving the same records (records.mjs), loaded by dnsperf on the same host with the same
-// query file. Per round and server: the throughput (dnsperf as fast as it goes, -l seconds) and
-// the latency at a fixed 2,000 qps (p50/p99 from dnsperf -v). Rounds alternate the servers;
-// prints the medians and the swarmlet/dnsmasq ratio. A script that prints figures, not a test.
+// query file. Per round and server: the throughput (dnsperf as fast as it goes, -l seconds), the
+// server's CPU time per query, and the latency at a fixed 2,000 qps (p50/p99 from dnsperf -v).
+// Rounds alternate the servers; prints the medians and the swarmlet/dnsmasq ratios.
+// A script that prints figures, not a test.
 //
-//   npx tsc -b packages/network && node test/bench/dns/bench.mjs [--rounds 3] [--seconds 10]
+//   npx tsc -b packages/network && node test/bench/dns/bench.mjs [--rounds 5] [--seconds 10]
 //
 // Needs root (a cgroup), dnsperf and dnsmasq (apt-get install dnsperf dnsmasq-base).
 // Half a core: a cpu cgroup with quota 50 ms per 100 ms period (cgroup v1 cpu.cfs_quota_us, or
-// v2 cpu.max), made for the run and removed after; server pinned to CPU 1 and dnsperf to CPU 0
-// (taskset) when there are two. Bounded: every dnsperf run has -l and a kill timeout; the
-// servers are started by this script and stopped by PID in `finally`.
+// v2 cpu.max), made for the run and removed after; the server is pinned to CPU 1 and dnsperf to
+// CPU 0 (taskset) when there are two. Bounded: every dnsperf run has -l, -n and a kill timeout;
+// the servers are started by this script and stopped by PID.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostsFile, queryFile } from './records.mjs';
+import { hostsFile, queryFile, QUERIES_PER_PASS } from './records.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const ROUNDS = arg('rounds', 3);
+const ROUNDS = arg('rounds', 5);
 const SECONDS = arg('seconds', 10);
 const LATENCY_QPS = 2000;
 const LATENCY_SECONDS = 5;
@@ -32,6 +33,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const twoCpus = cpus().length >= 2;
 const pin = (cpu, cmd) => (twoCpus ? ['taskset', '-c', String(cpu), ...cmd] : cmd);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function need(cmd) {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
@@ -40,7 +42,7 @@ function need(cmd) {
   }
 }
 
-/** A cpu cgroup limited to half a core; `procs` is the file a process writes its PID into. */
+/** A cpu cgroup limited to half a core; a process joins it by writing its PID to `procs`. */
 function makeCgroup() {
   const name = `swarmlet-dnsbench-${process.pid}`;
   if (existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')) {
@@ -48,7 +50,7 @@ function makeCgroup() {
     mkdirSync(dir);
     writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
     writeFileSync(`${dir}/cpu.cfs_quota_us`, '50000');
-    return { dir, procs: `${dir}/cgroup.procs`, how: 'cgroup v1 cpu.cfs_quota_us=50000/100000' };
+    return { dir, procs: `${dir}/cgroup.procs`, how: 'cgroup v1 cpu.cfs_quota_us 50000/100000' };
   }
   const ctl = '/sys/fs/cgroup/cgroup.controllers';
   if (existsSync(ctl) && readFileSync(ctl, 'utf8').split(/\s+/).includes('cpu')) {
@@ -56,27 +58,25 @@ function makeCgroup() {
     const dir = `/sys/fs/cgroup/${name}`;
     mkdirSync(dir);
     writeFileSync(`${dir}/cpu.max`, '50000 100000');
-    return { dir, procs: `${dir}/cgroup.procs`, how: 'cgroup v2 cpu.max=50000 100000' };
+    return { dir, procs: `${dir}/cgroup.procs`, how: 'cgroup v2 cpu.max 50000 100000' };
   }
   throw new Error('no cpu cgroup controller (v1 or v2) to cap the servers at half a core');
 }
 
-/** Starts `cmd` inside the cgroup on CPU 1; resolves once `ready` says it listens. */
-async function startServer(cg, cmd, ready) {
+/**
+ * Starts `cmd` in the cgroup, pinned to CPU 1: sh writes its PID into the cgroup and execs
+ * taskset, which execs the server, so the child's PID is the server's. Resolves once it answers.
+ */
+async function startServer(cg, cmd, port, qfile) {
   const script = `echo $$ > ${cg.procs} && exec "$@"`;
-  const child = spawn('sh', ['-c', script, 'sh', ...pin(1, cmd)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  child.stdout.resume();
+  const child = spawn('sh', ['-c', script, 'sh', ...pin(1, cmd)], { stdio: 'ignore' });
   for (let i = 0; i < 50; i++) {
-    if (child.exitCode !== null) throw new Error(`${cmd[0]} exited: ${err}`);
-    if (await ready()) return child;
+    if (child.exitCode !== null) throw new Error(`${cmd[0]} exited with ${child.exitCode}`);
+    if (answers(port, qfile)) return child;
     await sleep(100);
   }
-  child.kill('SIGKILL');
-  throw new Error(`${cmd[0]} did not answer within 5 s: ${err}`);
+  await stopServer(child);
+  throw new Error(`${cmd[0]} did not answer within 5 s`);
 }
 
 async function stopServer(child) {
@@ -89,19 +89,10 @@ async function stopServer(child) {
 }
 
 /** Runs dnsperf (bounded by -l and a kill timeout) and returns its output. */
-function dnsperf(port, qfile, extra, seconds) {
-  const args = [
-    '-s',
-    '127.0.0.1',
-    '-p',
-    String(port),
-    '-d',
-    qfile,
-    '-l',
-    String(seconds),
-    ...extra,
-  ];
-  const r = spawnSync(pin(0, ['dnsperf'])[0], [...pin(0, ['dnsperf']).slice(1), ...args], {
+function dnsperf(port, qfile, seconds, extra) {
+  const args = ['-s', '127.0.0.1', '-p', `${port}`, '-d', qfile, '-l', `${seconds}`, ...extra];
+  const [cmd, ...pre] = pin(0, ['dnsperf', ...args]);
+  const r = spawnSync(cmd, pre, {
     encoding: 'utf8',
     timeout: (seconds + 10) * 1000,
     maxBuffer: 64 << 20,
@@ -110,48 +101,59 @@ function dnsperf(port, qfile, extra, seconds) {
   return r.stdout;
 }
 
+/** Every query of the file answered once (-n 1). */
+function answers(port, qfile) {
+  try {
+    return /Queries completed:\s+\d+ \(100\.00%\)/.test(dnsperf(port, qfile, 5, ['-n', '1']));
+  } catch {
+    return false;
+  }
+}
+
+/** utime + stime of a process (fields 14 and 15 of /proc/PID/stat), in ticks of 10 ms. */
 function cpuTicks(pid) {
-  // utime + stime of the server (fields 14 and 15 of /proc/PID/stat), in clock ticks (1/100 s).
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(f[11]) + Number(f[12]);
 }
 
-async function probe(port, qfile) {
-  const r = spawnSync('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', qfile, '-n', '1'], {
-    encoding: 'utf8',
-    timeout: 5000,
-  });
-  return r.status === 0 && /Queries completed:\s+\d+ \(100\.00%\)/.test(r.stdout);
+/** Busy ticks of CPU `n` (every process), from /proc/stat. */
+function cpuBusy(n) {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${n} `));
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  return f.reduce((a, b) => a + b, 0) - f[3] - f[4]; // minus idle and iowait
 }
 
-async function measure(name, child, port, qfile) {
-  const pid = serverPid(child);
+function measure(name, pid, port, qfile) {
   const t0 = cpuTicks(pid);
-  const out = dnsperf(port, qfile, ['-c', '1', '-q', '200'], SECONDS);
+  const busy0 = cpuBusy(1);
+  // -q 100 outstanding: what the socket buffer holds while the server sits out a throttled
+  // 50 ms (with 200, queries are lost); -t 1: a lost query holds its slot 1 s, not 5.
+  const passes = Math.ceil((SECONDS * 200_000) / QUERIES_PER_PASS); // at most 200,000 qps
+  const out = dnsperf(port, qfile, SECONDS, ['-q', '100', '-t', '1', '-n', `${passes}`]);
   const t1 = cpuTicks(pid);
-  const qps = Number(/Queries per second:\s+([\d.]+)/.exec(out)[1]);
+  const others = (cpuBusy(1) - busy0 - (t1 - t0)) / (SECONDS * 100);
   const done = Number(/Queries completed:\s+(\d+)/.exec(out)[1]);
-  const lost = /Queries lost:\s+(\d+)/.exec(out)[1];
-  const codes = /Response codes:\s+(.*)/.exec(out)?.[1] ?? '?';
-  const lat = dnsperf(port, qfile, ['-Q', String(LATENCY_QPS), '-v'], LATENCY_SECONDS);
+  const lat = dnsperf(port, qfile, LATENCY_SECONDS, ['-Q', `${LATENCY_QPS}`, '-v']);
   const ms = [...lat.matchAll(/^> \S+ \S+ \S+ ([\d.]+)$/gm)].map((m) => Number(m[1]) * 1000);
   ms.sort((a, b) => a - b);
   const pct = (p) => ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))] ?? NaN;
-  const usPerQuery = ((t1 - t0) * 10_000) / done;
-  const row = { qps, p50: pct(50), p99: pct(99), usPerQuery, lost, codes };
+  const row = {
+    qps: Number(/Queries per second:\s+([\d.]+)/.exec(out)[1]),
+    usPerQuery: ((t1 - t0) * 10_000) / done,
+    p50: pct(50),
+    p99: pct(99),
+  };
+  const lost = /Queries lost:\s+(\d+)/.exec(out)[1];
+  const codes = /Response codes:\s+(.*)/.exec(out)?.[1] ?? '?';
   console.log(
-    `  ${name.padEnd(9)} ${qps.toFixed(0).padStart(7)} qps  lost ${lost}  ${usPerQuery.toFixed(1)} us CPU/query` +
-      `  | at ${LATENCY_QPS} qps: p50 ${row.p50.toFixed(3)} ms p99 ${row.p99.toFixed(3)} ms  (${codes})`,
+    `  ${name.padEnd(9)} ${row.qps.toFixed(0).padStart(6)} qps, lost ${lost}, ` +
+      `${row.usPerQuery.toFixed(2)} us CPU/query, CPU 1 busy with others ${(100 * others).toFixed(0)}%` +
+      ` | ${LATENCY_QPS} qps: p50 ${row.p50.toFixed(3)} ms, p99 ${row.p99.toFixed(3)} ms | ${codes}`,
   );
   return row;
 }
-
-/** The server's own PID: sh execs taskset, which execs the server, so it is the child's PID. */
-function serverPid(child) {
-  return child.pid;
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   need('dnsperf');
@@ -165,29 +167,19 @@ async function main() {
   const qfile = path.join(tmp, 'queries');
   writeFileSync(hosts, hostsFile());
   writeFileSync(qfile, queryFile());
-  const cg = makeCgroup();
+  const dnsmasq = ['dnsmasq', '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv'];
+  dnsmasq.push('--no-hosts', `--addn-hosts=${hosts}`, `--port=${PORTS.dnsmasq}`);
+  dnsmasq.push('--bind-interfaces', '--listen-address=127.0.0.1', '--user=root', '--pid-file=');
+  dnsmasq.push('--log-facility=/dev/null');
   const servers = {
-    dnsmasq: [
-      'dnsmasq',
-      '--keep-in-foreground',
-      '--conf-file=/dev/null',
-      '--no-resolv',
-      '--no-hosts',
-      `--addn-hosts=${hosts}`,
-      '--port',
-      String(PORTS.dnsmasq),
-      '--bind-interfaces',
-      '--listen-address',
-      '127.0.0.1',
-      '--user=root',
-      '--pid-file=',
-      '--log-facility=/dev/null',
-    ],
-    swarmlet: [process.execPath, path.join(here, 'serve.mjs'), String(PORTS.swarmlet)],
+    dnsmasq,
+    swarmlet: [process.execPath, path.join(here, 'serve.mjs'), `${PORTS.swarmlet}`],
   };
+  const version = spawnSync('dnsmasq', ['--version'], { encoding: 'utf8' }).stdout.split(' ');
+  const cg = makeCgroup();
   console.log(
-    `DNS benchmark: ${cg.how}, ${twoCpus ? 'server on CPU 1, dnsperf on CPU 0' : 'one CPU'}; ` +
-      `${ROUNDS} rounds x ${SECONDS} s; node ${process.version}; ${spawnSync('dnsmasq', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]}`,
+    `DNS benchmark: ${cg.how}; ${twoCpus ? 'server on CPU 1, dnsperf on CPU 0' : 'one CPU'}; ` +
+      `${ROUNDS} rounds of ${SECONDS} s; node ${process.version}, dnsmasq ${version[2]}`,
   );
   const results = { dnsmasq: [], swarmlet: [] };
   let child;
@@ -195,9 +187,9 @@ async function main() {
     for (let round = 1; round <= ROUNDS; round++) {
       console.log(`round ${round}`);
       for (const name of round % 2 === 1 ? ['dnsmasq', 'swarmlet'] : ['swarmlet', 'dnsmasq']) {
-        child = await startServer(cg, servers[name], () => probe(PORTS[name], qfile));
-        await sleep(500);
-        results[name].push(await measure(name, child, PORTS[name], qfile));
+        child = await startServer(cg, servers[name], PORTS[name], qfile);
+        await sleep(300);
+        results[name].push(measure(name, child.pid, PORTS[name], qfile));
         await stopServer(child);
         child = undefined;
       }
@@ -207,20 +199,19 @@ async function main() {
     rmdirSync(cg.dir);
     rmSync(tmp, { recursive: true, force: true });
   }
+  const med = (name, key) => median(results[name].map((x) => x[key]));
   console.log('medians');
   for (const name of ['dnsmasq', 'swarmlet']) {
-    const r = results[name];
     console.log(
-      `  ${name.padEnd(9)} ${median(r.map((x) => x.qps))
-        .toFixed(0)
-        .padStart(7)} qps  ` +
-        `${median(r.map((x) => x.usPerQuery)).toFixed(1)} us CPU/query  ` +
-        `p50 ${median(r.map((x) => x.p50)).toFixed(3)} ms  p99 ${median(r.map((x) => x.p99)).toFixed(3)} ms`,
+      `  ${name.padEnd(9)} ${med(name, 'qps').toFixed(0).padStart(6)} qps, ` +
+        `${med(name, 'usPerQuery').toFixed(2)} us CPU/query | ${LATENCY_QPS} qps: ` +
+        `p50 ${med(name, 'p50').toFixed(3)} ms, p99 ${med(name, 'p99').toFixed(3)} ms`,
     );
   }
-  const ratio =
-    median(results.swarmlet.map((x) => x.qps)) / median(results.dnsmasq.map((x) => x.qps));
+  const ratio = med('swarmlet', 'qps') / med('dnsmasq', 'qps');
+  const cpuRatio = med('dnsmasq', 'usPerQuery') / med('swarmlet', 'usPerQuery');
   console.log(`swarmlet/dnsmasq throughput at half a core: ${ratio.toFixed(2)}x (goal >= 0.70x)`);
+  console.log(`dnsmasq/swarmlet CPU time per query:        ${cpuRatio.toFixed(2)}x`);
 }
 
 await main();

@@ -16,6 +16,9 @@ export function hostsFile() {
   );
 }
 
+/** Queries in one pass over the query file. */
+export const QUERIES_PER_PASS = 2 * SERVICES.length;
+
 /** dnsperf's query file: every name once, `svcN A` then `tasks.svcN A`. */
 export function queryFile() {
   return SERVICES.flatMap((s) => [`${s.name} A`, `tasks.${s.name} A`]).join('\n') + '\n';

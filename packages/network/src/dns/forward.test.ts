@@ -15,6 +15,8 @@ import { parseResolvConf, parseUpstream } from './upstreams.js';
  */
 class FakeUpstream {
   readonly seen: { id: number; name: string }[] = [];
+  /** TCP connections the server opened and then closed. */
+  closed = 0;
   private udp: Socket | undefined;
   private tcp: Server | undefined;
 
@@ -25,6 +27,7 @@ class FakeUpstream {
     for (let attempt = 0; ; attempt++) {
       const tcp = createServer((sock) => {
         sock.on('error', () => undefined);
+        sock.on('close', () => this.closed++);
         sock.on('data', (d: Buffer) => {
           const reply = this.answer(d.subarray(2));
           if (reply !== null) sock.write(frame(reply));
@@ -180,6 +183,22 @@ describe('forwarding', () => {
       1,
     );
     expect(decodeResponse(replies[0]!)).toMatchObject({ id: 32, rcode: 2 });
+  });
+
+  it('stop() ends forwards in flight, over UDP and TCP', async () => {
+    const { fake, addr } = await upstream(true);
+    const s = new DnsServer({ records, port: 0, upstreams: [addr], forwardTimeoutMs: 60_000 });
+    await s.start();
+    const port = s.address().port;
+    const udp = udpQuery(port, encodeQuery('example.org', 'A'), { timeoutMs: 400 });
+    const tcp = tcpExchange(port, [frame(encodeQuery('example.net', 'A'))], 1, { timeoutMs: 3000 });
+    while (fake.seen.length < 2) await new Promise((r) => setTimeout(r, 10));
+    const t0 = performance.now();
+    await s.stop();
+    expect(await tcp).toEqual({ replies: [], closed: true });
+    await expect(udp).rejects.toThrow(/no UDP reply/);
+    while (fake.closed < 1) await new Promise((r) => setTimeout(r, 10));
+    expect(performance.now() - t0).toBeLessThan(3000);
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { connect } from 'node:net';
+import { connect, type Socket as TcpSocket } from 'node:net';
 import { ipv6Bytes } from './answers.js';
 import type { Upstream } from './upstreams.js';
 
@@ -35,6 +35,7 @@ interface Pending {
 export class Forwarder {
   private readonly pending = new Map<number, Pending>();
   private readonly sockets = new Map<4 | 6, Socket>();
+  private readonly tcpSockets = new Set<TcpSocket>();
   private readonly ids = new Uint16Array(512);
   private idNext = this.ids.length;
   private inFlight = 0;
@@ -65,6 +66,8 @@ export class Forwarder {
     this.stopped = true;
     for (const socket of this.sockets.values()) socket.close();
     this.sockets.clear();
+    for (const socket of this.tcpSockets) socket.destroy(); // their replies get null
+    this.tcpSockets.clear();
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) {
@@ -146,11 +149,13 @@ export class Forwarder {
       return;
     }
     const socket = connect({ host: upstream.host, port: upstream.port });
+    this.tcpSockets.add(socket);
     let buf = Buffer.alloc(0);
     let settled = false;
     const settle = (response: Buffer | null): void => {
       if (settled) return;
       settled = true;
+      this.tcpSockets.delete(socket);
       socket.destroy();
       if (response !== null) done(response);
       else this.tcpAttempt(query, index + 1, done);
