@@ -170,6 +170,26 @@ describe('DnsServer over UDP', () => {
     expect(empty).toMatchObject({ rcode: 1, questions: [] });
   });
 
+  it("answers a custom source's records from `first`, wrapping, with its TTL", async () => {
+    const list = ['10.2.0.1', '10.2.0.2', '10.2.0.3'];
+    const custom = new DnsServer({
+      records: { lookup: () => ({ kind: 'records', addresses: list, ttl: 30, first: 4 }) },
+      port: 0,
+      upstreams: [],
+    });
+    await custom.start();
+    try {
+      const d = await udpQuery(custom.address().port, encodeQuery('any.name.example', 'A'));
+      expect(d.answers.map((a) => [a.data, a.ttl])).toEqual([
+        ['10.2.0.2', 30],
+        ['10.2.0.3', 30],
+        ['10.2.0.1', 30],
+      ]);
+    } finally {
+      await custom.stop();
+    }
+  });
+
   it('answers SERVFAIL when the records source throws, and keeps serving', async () => {
     const failing = new DnsServer({
       records: {
@@ -182,8 +202,10 @@ describe('DnsServer over UDP', () => {
     });
     await failing.start();
     try {
-      const d = await udpQuery(failing.address().port, encodeQuery('web', 'A'));
-      expect(d).toMatchObject({ rcode: 2, questions: [{ name: 'web' }] });
+      for (const name of ['web', 'db']) {
+        const d = await udpQuery(failing.address().port, encodeQuery(name, 'A'));
+        expect(d).toMatchObject({ rcode: 2, questions: [{ name }] });
+      }
     } finally {
       await failing.stop();
     }
@@ -247,6 +269,13 @@ describe('DnsServer with a real resolver (c-ares)', () => {
 });
 
 describe('DnsServer lifecycle', () => {
+  it('start rejects when the port is taken, and can be retried elsewhere', async () => {
+    const clash = new DnsServer({ records, port, upstreams: [] });
+    await expect(clash.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await clash.stop();
+    expect(addresses(await udpQuery(port, encodeQuery('web', 'A')))).toEqual(['10.0.9.2']);
+  });
+
   it('stop closes both sockets: the port can be bound again', async () => {
     await server.stop();
     const again = new DnsServer({ records, port, upstreams: [] });
