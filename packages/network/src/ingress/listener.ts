@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { SwarmletError, type Logger } from '@swarmlet/api-types';
 import { RoundRobin } from './balancer.js';
+import type { BufferPool } from './buffer-pool.js';
 import { Relay, type RelayHost } from './relay.js';
 import type { Backend, PortStats, PublishedPort } from './types.js';
 
@@ -8,6 +9,7 @@ import type { Backend, PortStats, PublishedPort } from './types.js';
 export interface ListenerConfig {
   readonly proxyProtocol: boolean;
   readonly connectTimeoutMs: number;
+  readonly buffers: BufferPool | undefined;
   readonly backlog: number;
   readonly logger: Logger;
 }
@@ -19,12 +21,16 @@ export interface ListenerConfig {
 export class PortListener implements RelayHost {
   readonly pool = new RoundRobin();
   readonly proxyProtocol: boolean;
-  readonly connectTimeoutMs: number;
+  readonly buffers: BufferPool | undefined;
+  /** Sweeps so far; a connect attempt older than `timeoutTicks` sweeps fails. */
+  tick = 0;
   /** The bound port, set by `open`. */
   bound: PublishedPort = { host: '', port: 0, protocol: 'tcp' };
   private readonly server: Server;
   private readonly relays = new Set<Relay>();
   private readonly logger: Logger;
+  private readonly timeoutTicks: number;
+  private readonly sweeper: NodeJS.Timeout;
   private accepted = 0;
   private backendFailures = 0;
   private rejections = 0;
@@ -34,8 +40,13 @@ export class PortListener implements RelayHost {
     backends: readonly Backend[],
   ) {
     this.proxyProtocol = config.proxyProtocol;
-    this.connectTimeoutMs = config.connectTimeoutMs;
+    this.buffers = config.buffers;
     this.logger = config.logger;
+    // One timer per listener instead of one per connection: every quarter of the connect
+    // timeout, attempts older than the timeout fail (so a timeout fires after 1 to 1.25 times it).
+    const sweepMs = Math.max(10, Math.ceil(config.connectTimeoutMs / 4));
+    this.timeoutTicks = Math.ceil(config.connectTimeoutMs / sweepMs);
+    this.sweeper = setInterval(() => this.sweep(), sweepMs).unref();
     this.pool.set(backends);
     // pauseOnConnect: no client byte is read (or buffered in JS) before a backend accepted.
     // allowHalfOpen: a client's FIN is forwarded as a FIN, and the response still comes back.
@@ -43,9 +54,6 @@ export class PortListener implements RelayHost {
       { pauseOnConnect: true, allowHalfOpen: true, noDelay: true },
       (client) => this.accept(client),
     );
-    // Accept errors (EMFILE, ...) are emitted on the server; without a listener they would
-    // crash the daemon. The server keeps accepting.
-    this.server.on('error', (err) => this.logger.warn({ err }, 'ingress accept failed'));
   }
 
   /** Binds the port; resolves with the bound address (the real port when 0 was asked). */
@@ -62,6 +70,9 @@ export class PortListener implements RelayHost {
       this.server.once('error', onError);
       this.server.listen({ host: port.host, port: port.port, backlog: this.config.backlog }, () => {
         this.server.off('error', onError);
+        // Accept errors (EMFILE, ...) are emitted on the server; without a listener they would
+        // crash the daemon. The server keeps accepting.
+        this.server.on('error', (err) => this.logger.warn({ err }, 'ingress accept failed'));
         const { port: boundPort } = this.server.address() as AddressInfo;
         this.bound = { host: port.host, port: boundPort, protocol: 'tcp' };
         resolve(this.bound);
@@ -71,6 +82,7 @@ export class PortListener implements RelayHost {
 
   /** Stops accepting, destroys every open connection, and resolves once the server closed. */
   close(): Promise<void> {
+    clearInterval(this.sweeper);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const relay of this.relays) relay.destroy();
     return closed;
@@ -83,6 +95,15 @@ export class PortListener implements RelayHost {
       backendFailures: this.backendFailures,
       rejected: this.rejections,
     };
+  }
+
+  private sweep(): void {
+    this.tick++;
+    for (const relay of this.relays) {
+      if (relay.dialedAt >= 0 && this.tick - relay.dialedAt > this.timeoutTicks) {
+        relay.connectTimedOut();
+      }
+    }
   }
 
   private accept(client: Socket): void {

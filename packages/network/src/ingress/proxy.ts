@@ -1,4 +1,5 @@
-import { SwarmletError, notFound, silentLogger, type Logger } from '@swarmlet/api-types';
+import { SwarmletError, invalid, notFound, silentLogger, type Logger } from '@swarmlet/api-types';
+import { BufferPool } from './buffer-pool.js';
 import { PortListener } from './listener.js';
 import {
   checkBackends,
@@ -13,6 +14,8 @@ import {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 const DEFAULT_BACKLOG = 4096;
+const DEFAULT_READ_BUFFER_BYTES = 16384;
+const POOLED_BUFFERS = 256;
 
 /**
  * The ingress (VIP) proxy: listens on published TCP ports and relays each accepted connection to
@@ -21,9 +24,10 @@ const DEFAULT_BACKLOG = 4096;
  *
  * Contracts:
  * - Rotation: the n-th accepted connection of a port (from 0) starts at backend n mod size of
- *   the list current at its acceptance; the count survives `setBackends`. A backend that refuses, is unreachable or does not accept within
- *   `connectTimeoutMs` is skipped for that connection: the next ones in list order are tried, at
- *   most as many attempts as there are backends; then the client is reset.
+ *   the list current at its acceptance; the count survives `setBackends`. A backend that
+ *   refuses, is unreachable or does not accept within `connectTimeoutMs` is skipped for that
+ *   connection: the next ones in list order are tried, at most as many attempts as there are
+ *   backends; then the client is reset.
  * - No backends: the connection is accepted and reset at once (RST, no TIME_WAIT here; a client
  *   sees "connection reset", never an empty reply it could mistake for a response).
  * - Drain: `setBackends` affects only connections accepted later. A connection already relayed to
@@ -37,14 +41,25 @@ const DEFAULT_BACKLOG = 4096;
  */
 export class IngressProxy {
   private readonly listeners = new Map<string, PortListener>();
+  /** Incremented by `stop`, so a `listen` still binding then does not outlive it. */
+  private generation = 0;
   private readonly connectTimeoutMs: number;
   private readonly backlog: number;
+  private readonly buffers: BufferPool | undefined;
   private readonly logger: Logger;
 
   constructor(options: IngressProxyOptions = {}) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.backlog = options.backlog ?? DEFAULT_BACKLOG;
+    const readBufferBytes = options.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES;
     this.logger = options.logger ?? silentLogger;
+    if (!(this.connectTimeoutMs > 0)) throw invalid('connectTimeoutMs must be positive');
+    if (!Number.isInteger(readBufferBytes) || readBufferBytes < 0) {
+      throw invalid('readBufferBytes must be a non-negative integer');
+    }
+    // Shared by all ports; idle buffers kept are bounded (POOLED_BUFFERS x readBufferBytes).
+    this.buffers =
+      readBufferBytes > 0 ? new BufferPool(readBufferBytes, POOLED_BUFFERS) : undefined;
   }
 
   /**
@@ -63,12 +78,25 @@ export class IngressProxy {
       {
         proxyProtocol: options.proxyProtocol ?? false,
         connectTimeoutMs: this.connectTimeoutMs,
+        buffers: this.buffers,
         backlog: this.backlog,
         logger: this.logger,
       },
       backends,
     );
-    const bound = await listener.open(port);
+    const generation = this.generation;
+    let bound: PublishedPort;
+    try {
+      bound = await listener.open(port);
+    } catch (err) {
+      await listener.close();
+      throw err;
+    }
+    if (generation !== this.generation || this.listeners.has(portKey(bound))) {
+      // stop() ran, or another listen() of the same port won, while this one was binding.
+      await listener.close();
+      throw new SwarmletError('UNAVAILABLE', `ingress listen on ${portKey(port)} was cancelled`);
+    }
     this.listeners.set(portKey(bound), listener);
     return bound;
   }
@@ -111,6 +139,7 @@ export class IngressProxy {
 
   /** Closes every port (as `close`). Idempotent. */
   async stop(): Promise<void> {
+    this.generation++;
     const all = [...this.listeners.values()];
     this.listeners.clear();
     await Promise.all(all.map((l) => l.close()));

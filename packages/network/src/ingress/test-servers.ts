@@ -3,6 +3,7 @@
  * is closed by `closeAll`, every client socket ends within the test's timeout.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import type { Backend } from './types.js';
 
 /** A backend server for tests: its address, the sockets it accepted, and how to close it. */
@@ -52,6 +53,43 @@ export async function refusingBackend(): Promise<Backend> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return { addr: '127.0.0.1', port };
+}
+
+// A listener (backlog 1) in a worker whose event loop then blocks, so it never accepts.
+const STUCK_LISTENER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const server = require('node:net').createServer();
+server.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
+  parentPort.postMessage(server.address().port);
+  Atomics.wait(new Int32Array(workerData), 0, 0, 5000);
+  server.close();
+});
+`;
+
+/**
+ * A backend whose connects hang: its accept queue is full, so the kernel drops further SYNs.
+ * `release` unblocks and ends it (and the connections that filled the queue).
+ */
+export async function unacceptedBackend(): Promise<{ backend: Backend; release(): Promise<void> }> {
+  const flag = new SharedArrayBuffer(4);
+  const worker = new Worker(STUCK_LISTENER, { eval: true, workerData: flag });
+  const port = await new Promise<number>((resolve) => worker.once('message', resolve));
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    fillers.push(s);
+  }
+  await until(() => fillers.some((s) => !s.connecting));
+  return {
+    backend: { addr: '127.0.0.1', port },
+    release: async () => {
+      for (const s of fillers) s.destroy();
+      Atomics.store(new Int32Array(flag), 0, 1);
+      Atomics.notify(new Int32Array(flag), 0);
+      await new Promise((resolve) => worker.once('exit', resolve));
+    },
+  };
 }
 
 /** Closes every server started by this module and destroys their sockets. */
@@ -119,9 +157,9 @@ export class Client {
     });
   }
 
-  /** Waits for `n` bytes (or close) and takes them off the front of what was received. */
+  /** Waits for `n` bytes (or the peer's FIN) and takes them off the front of what was received. */
   async read(n: number): Promise<Buffer> {
-    while (this.received.length < n && !this.closed) {
+    while (this.received.length < n && !this.ended && !this.closed) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     const out = this.received.subarray(0, n);

@@ -32,6 +32,12 @@ export interface IngressProxyOptions {
    * on to the next backend. Default 3000 ms.
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * Bytes of the buffer each backend connection reads into (reused across reads while writes to
+   * the client complete at once). 0 lets Node allocate a buffer per read instead: less memory per
+   * idle connection, more CPU per read. Default 16384 (HAProxy's default buffer size).
+   */
+  readonly readBufferBytes?: number;
   /** `listen(2)` backlog. Default 4096 (Linux caps it at `net.core.somaxconn`). */
   readonly backlog?: number;
   /** Accept errors (warn) and failed backend attempts (debug). Default: silent. */
@@ -50,9 +56,10 @@ export interface PortStats {
   readonly rejected: number;
 }
 
-/** The map key of a published port, e.g. `tcp/0.0.0.0:8080`. */
+/** The map key of a published port, e.g. `tcp/0.0.0.0:8080` or `tcp/[::]:8080`. */
 export function portKey(port: PublishedPort): string {
-  return `${port.protocol}/${port.host}:${port.port}`;
+  const host = port.host.includes(':') ? `[${port.host}]` : port.host;
+  return `${port.protocol}/${host}:${port.port}`;
 }
 
 function validPort(port: unknown, allowZero: boolean): boolean {
