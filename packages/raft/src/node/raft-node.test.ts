@@ -93,7 +93,14 @@ describe('RaftNode driver', () => {
     expect(text(d.sm.get('k0'))).toBe('v0');
     expect(d.sm.applies).toBeLessThan(120); // most of the log arrived as a snapshot
     await waitFor(() => d.node.appliedIndex >= leader.node.appliedIndex);
-    const promoted = await leader.node.addVoter('d', 'd');
+    // The leader sees d caught up only once d's acknowledgement arrives: retry until it has.
+    let promoted: Awaited<ReturnType<typeof leader.node.addVoter>> | undefined;
+    for (let i = 0; !promoted; i++) {
+      promoted = await leader.node.addVoter('d', 'd').catch((err: unknown) => {
+        if (i > 200 || !String(err).includes('learner-not-caught-up')) throw err;
+        return new Promise<undefined>((r) => setTimeout(() => r(undefined), 10));
+      });
+    }
     expect(promoted.voters).toContain('d');
     expect(promoted.learners).toEqual([]);
     expect(await cluster.put('k-after', 'x')).toBeGreaterThan(0);
