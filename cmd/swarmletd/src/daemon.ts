@@ -1,4 +1,4 @@
-import { chmod } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import {
   SwarmletError,
@@ -29,6 +29,7 @@ import {
   clearClusterState,
   loadMembership,
   NodeCerts,
+  raftDir,
   saveMembership,
   type Membership,
 } from './cluster/node-state.js';
@@ -422,8 +423,6 @@ export class Daemon {
 }
 
 async function clearRaft(dataDir: string): Promise<void> {
-  const { rm } = await import('node:fs/promises');
-  const { raftDir } = await import('./cluster/node-state.js');
   await rm(raftDir(dataDir), { recursive: true, force: true });
 }
 
