@@ -10,3 +10,4 @@ export * from './info.js';
 export * from './control.js';
 export * from './logger.js';
 export * from './swarm.js';
+export * from './netmap.js';

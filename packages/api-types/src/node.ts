@@ -33,6 +33,13 @@ export const NodeSchema = Type.Object({
   managerStatus: Type.Optional(
     Type.Object({ leader: Type.Boolean(), reachability: Type.String(), addr: Type.String() }),
   ),
+  /**
+   * Filled by the allocator: the node's own address on each overlay network (CIDR form). Its
+   * bridge uses it as gateway, and ingress traffic leaves the node from it.
+   */
+  networks: Type.Optional(
+    Type.Array(Type.Object({ networkId: Type.String(), addr: Type.String() })),
+  ),
 });
 export type Node = Static<typeof NodeSchema>;
 

@@ -1,3 +1,4 @@
+import type { NetMap } from './netmap.js';
 import type { NodeDescription } from './node.js';
 import type { Task, TaskStatus } from './task.js';
 
@@ -16,6 +17,8 @@ export type AgentMessage =
 export type ManagerMessage =
   | { type: 'session'; sessionId: string; nodeId: string; heartbeatPeriodMs: number }
   | { type: 'assignments'; full: boolean; changes: AssignmentChange[] }
+  /** The data plane's view (sent before the first assignments, then on every change). */
+  | { type: 'netmap'; map: NetMap }
   | { type: 'error'; message: string };
 
 /** A task the node must run (`update`) or forget (`remove`: it may delete the container). */

@@ -31,7 +31,7 @@ export class Allocator {
       name: 'allocator',
       store: opts.store,
       log: opts.log,
-      kinds: ['task', 'service', 'network', 'cluster'],
+      kinds: ['task', 'service', 'network', 'cluster', 'node'],
       initialKeys: () => ['all'],
       keysOf: (ev) => {
         if (ev.kind === 'task') {
@@ -39,6 +39,7 @@ export class Allocator {
           const frees = isTerminalState(t.status.state) && (t.networks?.length ?? 0) > 0;
           return ev.op !== 'delete' && (needsAllocation(t) || frees) ? ['all'] : [];
         }
+        if (ev.kind === 'node') return ev.op === 'create' ? ['all'] : [];
         return ['all'];
       },
       reconcile: () => this.allocate(),
@@ -57,12 +58,18 @@ export class Allocator {
     const { store } = this.opts;
     const plan = store.view((tx) =>
       planAllocation(
-        { networks: tx.find('network'), services: tx.find('service'), tasks: tx.find('task') },
+        {
+          networks: tx.find('network'),
+          services: tx.find('service'),
+          tasks: tx.find('task'),
+          nodes: tx.find('node'),
+        },
         poolConfig(tx.find('cluster')[0]),
       ),
     );
     const waiting = plan.waiting.filter((w) => w.task.status.message !== w.message);
-    if (plan.networks.length + plan.services.length + plan.tasks.length + waiting.length === 0) {
+    const count = plan.networks.length + plan.services.length + plan.nodes.length;
+    if (count + plan.tasks.length + waiting.length === 0) {
       return undefined;
     }
     const timestamp = new Date((this.opts.now ?? Date.now)()).toISOString();
@@ -77,6 +84,12 @@ export class Allocator {
         b.update((tx) => {
           const cur = tx.get('service', s.id);
           if (cur) tx.update('service', { ...cur, endpoint: s.endpoint });
+        });
+      }
+      for (const n of plan.nodes) {
+        b.update((tx) => {
+          const cur = tx.get('node', n.id);
+          if (cur) tx.update('node', { ...cur, networks: n.networks });
         });
       }
       for (const t of plan.tasks) {

@@ -1,4 +1,4 @@
-import type { Network, Service, Task } from '@swarmlet/api-types';
+import type { Network, Node, Service, Task } from '@swarmlet/api-types';
 import { sampleService, sampleTask } from '@swarmlet/store';
 import { describe, expect, it } from 'vitest';
 import { planAllocation, type AllocState } from './plan.js';
@@ -13,6 +13,21 @@ function network(id: string, n: number, subnet = ''): Network {
   };
 }
 
+function node(id: string, n: number): Node {
+  return {
+    id,
+    meta: meta(n),
+    spec: { role: 'worker', availability: 'active', labels: {} },
+    description: {
+      hostname: id,
+      platform: { os: 'linux', arch: 'x86_64' },
+      resources: { nanoCpus: 1e9, memoryBytes: 1e9 },
+      engine: { version: '20.10', labels: {} },
+    },
+    status: { state: 'ready', message: '', addr: `192.168.0.${n}` },
+  };
+}
+
 /** Applies a plan to the state, as the allocator's batch would. */
 function apply(s: AllocState, p: ReturnType<typeof planAllocation>): AllocState {
   const swap = <T extends { id: string }>(all: readonly T[], changed: T[]): T[] =>
@@ -22,7 +37,12 @@ function apply(s: AllocState, p: ReturnType<typeof planAllocation>): AllocState 
       ? { ...t, status: { ...t.status, state: 'pending' as const } }
       : t,
   );
-  return { networks: swap(s.networks, p.networks), services: swap(s.services, p.services), tasks };
+  return {
+    networks: swap(s.networks, p.networks),
+    services: swap(s.services, p.services),
+    tasks,
+    nodes: swap(s.nodes ?? [], p.nodes),
+  };
 }
 
 describe('planAllocation', () => {
@@ -48,7 +68,8 @@ describe('planAllocation', () => {
           tasks.push({ ...sampleTask(svc, slot), id: `t${i}.${slot}`, meta: meta(100 + slot) });
         }
       }
-      const state: AllocState = { networks, services, tasks };
+      const nodes = Array.from({ length: 1 + rand(3) }, (_, i) => node(`node${i}`, 50 + i));
+      const state: AllocState = { networks, services, tasks, nodes };
       const first = planAllocation(state);
       expect(planAllocation(state)).toEqual(first);
       const after = apply(state, first);
@@ -56,11 +77,16 @@ describe('planAllocation', () => {
       expect(again.networks).toEqual([]);
       expect(again.services).toEqual([]);
       expect(again.tasks).toEqual([]);
-      // Per network: VIPs and task addresses all distinct.
+      expect(again.nodes).toEqual([]);
+      // Every node has an address on every network (the pools here always leave room).
+      for (const nd of after.nodes ?? [])
+        expect(nd.networks?.map((a) => a.networkId).sort()).toEqual(networks.map((n) => n.id));
+      // Per network: VIPs, node and task addresses all distinct.
       for (const n of after.networks) {
         const addrs = [
           ...after.services.flatMap((s) => s.endpoint?.vips ?? []),
           ...after.tasks.flatMap((t) => t.networks ?? []),
+          ...(after.nodes ?? []).flatMap((nd) => nd.networks ?? []),
         ]
           .filter((a) => a.networkId === n.id)
           .map((a) => a.addr);
@@ -69,5 +95,24 @@ describe('planAllocation', () => {
       // Waiting tasks say why.
       for (const w of again.waiting) expect(w.message).toMatch(/no free address in network/);
     }
+  });
+
+  it('gives each node an address per network before new tasks, and drops removed networks', () => {
+    const nets = [network('a', 1, '10.9.0.0/29'), network('b', 2, '10.9.1.0/29')];
+    let state: AllocState = { networks: nets, services: [], tasks: [], nodes: [node('n1', 3)] };
+    state = apply(state, planAllocation(state));
+    const n1 = state.nodes?.[0];
+    // Network, gateway (.1) and broadcast are never handed out: the first free address is .2.
+    expect(n1?.networks).toEqual([
+      { networkId: 'a', addr: '10.9.0.2/29' },
+      { networkId: 'b', addr: '10.9.1.2/29' },
+    ]);
+    // A second node gets the next address; network b removed: its address is dropped.
+    state = { ...state, networks: [nets[0]!], nodes: [...(state.nodes ?? []), node('n2', 4)] };
+    const plan = planAllocation(state);
+    expect(plan.nodes.map((n) => [n.id, n.networks])).toEqual([
+      ['n1', [{ networkId: 'a', addr: '10.9.0.2/29' }]],
+      ['n2', [{ networkId: 'a', addr: '10.9.0.3/29' }]],
+    ]);
   });
 });

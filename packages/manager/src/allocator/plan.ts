@@ -2,6 +2,7 @@ import {
   isTerminalState,
   taskStateRank,
   type Network,
+  type Node,
   type Service,
   type Task,
   type Vip,
@@ -33,11 +34,15 @@ export interface AllocState {
   networks: readonly Network[];
   services: readonly Service[];
   tasks: readonly Task[];
+  /** Nodes get an address on every network (their bridge's gateway, the ingress source). */
+  nodes?: readonly Node[];
 }
 
 export interface AllocChanges {
   networks: Network[];
   services: Service[];
+  /** Nodes whose network addresses changed (`networks` set in full). */
+  nodes: Node[];
   /** Tasks allocated: their addresses set and moved NEW -> PENDING. */
   tasks: Task[];
   /** Tasks that must wait (pools or subnets exhausted), with the reason for `service ps`. */
@@ -67,7 +72,7 @@ function cidrOf(n: Network): Cidr | undefined {
  * services are free again.
  */
 export function planAllocation(state: AllocState, cfg: PoolConfig = DEFAULT_POOLS): AllocChanges {
-  const out: AllocChanges = { networks: [], services: [], tasks: [], waiting: [] };
+  const out: AllocChanges = { networks: [], services: [], nodes: [], tasks: [], waiting: [] };
   const nets = new Map(state.networks.map((n) => [n.id, n]));
 
   // Networks: subnet and VNI.
@@ -106,6 +111,7 @@ export function planAllocation(state: AllocState, cfg: PoolConfig = DEFAULT_POOL
     set.add(ip);
   };
   for (const s of state.services) for (const v of s.endpoint?.vips ?? []) take(v.networkId, v.addr);
+  for (const n of state.nodes ?? []) for (const a of n.networks ?? []) take(a.networkId, a.addr);
   for (const t of state.tasks) {
     if (!holdsAddresses(t)) continue;
     for (const a of t.networks ?? []) take(a.networkId, a.addr);
@@ -139,6 +145,24 @@ export function planAllocation(state: AllocState, cfg: PoolConfig = DEFAULT_POOL
     const current = changed ? { ...s, endpoint: { vips } } : s;
     if (changed) out.services.push(current);
     services.set(s.id, current);
+  }
+
+  // Nodes: an address on every allocated network; addresses on removed networks are dropped.
+  const nodes = [...(state.nodes ?? [])].sort(
+    (a, b) => a.meta.createdAt.localeCompare(b.meta.createdAt) || a.id.localeCompare(b.id),
+  );
+  for (const node of nodes) {
+    const have = node.networks ?? [];
+    const attached = have.filter((a) => nets.get(a.networkId)?.ipam !== undefined);
+    let changed = attached.length !== have.length;
+    for (const n of nets.values()) {
+      if (!n.ipam || attached.some((a) => a.networkId === n.id)) continue;
+      const addr = next(n.id);
+      if (!addr) continue; // full: the node joins once an address frees
+      attached.push({ networkId: n.id, addr });
+      changed = true;
+    }
+    if (changed) out.nodes.push({ ...node, networks: attached });
   }
 
   // New tasks: an address on each network of their service.

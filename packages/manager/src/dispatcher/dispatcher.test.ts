@@ -125,3 +125,62 @@ describe('Dispatcher after a leader change', () => {
     expect(status('new')?.state).toBe('ready');
   });
 });
+
+describe('Dispatcher network map', () => {
+  it('sends the map before the assignments, and again only when it changes', async () => {
+    dispatcher.start();
+    await store.update((tx) => {
+      const net = tx.create('network', {
+        id: 'net1',
+        spec: { name: 'default', driver: 'overlay', labels: {}, attachable: false, subnet: '' },
+        ipam: { subnet: '10.0.0.0/24', gateway: '10.0.0.1' },
+        vni: 4096,
+      });
+      for (const id of ['up1', 'up2']) {
+        const n = tx.get('node', id)!;
+        const addr = `10.0.0.${id === 'up1' ? 2 : 3}/24`;
+        tx.update('node', {
+          ...n,
+          status: { ...n.status, addr: `192.168.9.${id.slice(-1)}` },
+          networks: [{ networkId: net.id, addr }],
+        });
+      }
+    });
+    const [agentEnd, managerEnd] = channelPair<AgentMessage, ManagerMessage>();
+    dispatcher.accept(managerEnd);
+    const got: ManagerMessage[] = [];
+    agentEnd.onMessage((m) => got.push(m));
+    agentEnd.send({
+      type: 'register',
+      nodeId: 'up1',
+      description: nodeInput('up1', 'ready').description,
+    });
+    await settle();
+    expect(got.map((m) => m.type)).toEqual(['session', 'netmap', 'assignments']);
+    const first = got[1];
+    expect(first?.type === 'netmap' && first.map.networks).toEqual([
+      {
+        id: 'net1',
+        name: 'default',
+        subnet: '10.0.0.0/24',
+        vni: 4096,
+        nodeAddr: '10.0.0.2/24',
+        peers: ['192.168.9.2'],
+      },
+    ]);
+    // A change the map does not show (a label) sends nothing; a peer going down does.
+    await store.update((tx) => {
+      const n = tx.get('node', 'up2')!;
+      tx.update('node', { ...n, spec: { ...n.spec, labels: { a: 'b' } } });
+    });
+    await settle();
+    expect(got.length).toBe(3);
+    await store.update((tx) => {
+      const n = tx.get('node', 'up2')!;
+      tx.update('node', { ...n, status: { ...n.status, state: 'down' } });
+    });
+    await settle();
+    const last = got.at(-1);
+    expect(last?.type === 'netmap' && last.map.networks[0]?.peers).toEqual([]);
+  });
+});
