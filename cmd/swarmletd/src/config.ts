@@ -7,6 +7,7 @@ export const DEFAULTS = {
   socket: '/var/run/swarmlet.sock',
   logLevel: 'info',
   engineConcurrency: 16,
+  drainMs: 1000,
 } as const;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -21,6 +22,12 @@ export interface DaemonConfig {
   hostname: string | undefined;
   engineConcurrency: number;
   heartbeatPeriodMs: number | undefined;
+  /** Overlay networks, service DNS, VIPs and ingress on this node (off: engine default bridge). */
+  dataPlane: boolean;
+  /** Wait before stopping a task that served traffic. */
+  drainMs: number;
+  /** Port of the service DNS server on each overlay address (tests). */
+  dnsPort: number;
 }
 
 export const USAGE = `Usage: swarmletd [options]
@@ -36,6 +43,9 @@ Options:
   --docker-host ADDR      Docker engine: unix:///path or tcp://host:port (env DOCKER_HOST)
   --hostname NAME         node hostname to report (default: the machine's)
   --engine-concurrency N  tasks preparing/starting at once (default ${DEFAULTS.engineConcurrency})
+  --no-data-plane         no overlay networks, service DNS, VIPs or ingress on this node: tasks
+                          use the engine's default bridge (several daemons sharing one engine)
+  --drain-ms MS           wait before stopping a task that served traffic (default ${DEFAULTS.drainMs})
   -h, --help              show this help
 `;
 
@@ -54,6 +64,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): DaemonConfi
       hostname: { type: 'string' },
       'engine-concurrency': { type: 'string' },
       'heartbeat-period-ms': { type: 'string' },
+      'no-data-plane': { type: 'boolean' },
+      'drain-ms': { type: 'string' },
+      'dns-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -78,6 +91,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): DaemonConfi
       values['heartbeat-period-ms'] === undefined
         ? undefined
         : positiveInt(values['heartbeat-period-ms'], 0, '--heartbeat-period-ms'),
+    dataPlane: !values['no-data-plane'] && env.SWARMLET_NO_DATA_PLANE !== '1',
+    drainMs:
+      values['drain-ms'] === '0'
+        ? 0
+        : positiveInt(values['drain-ms'], DEFAULTS.drainMs, '--drain-ms'),
+    dnsPort: positiveInt(values['dns-port'], 53, '--dns-port'),
   };
 }
 

@@ -12,7 +12,8 @@ import {
 import { Agent } from '@swarmlet/agent';
 import { buildApi } from '@swarmlet/api';
 import { renewalTime } from '@swarmlet/ca';
-import { DockerExecutor } from '@swarmlet/executor-docker';
+import { DockerBridgeNetworks, DockerExecutor } from '@swarmlet/executor-docker';
+import { NodeDataPlane, execShell } from '@swarmlet/network';
 import { formatAddr, parseAddr } from './cluster/addr.js';
 import {
   addressPools,
@@ -54,6 +55,7 @@ export class Daemon {
   private agent: Agent | undefined;
   private readonly servers: FastifyInstance[] = [];
   private renewTimer: NodeJS.Timeout | undefined;
+  private dataPlane: NodeDataPlane | undefined;
   private lastLeaderAddr = '';
   /** Serialises init, join, leave and role changes. */
   private lock: Promise<unknown> = Promise.resolve();
@@ -95,6 +97,7 @@ export class Daemon {
     clearTimeout(this.renewTimer);
     await Promise.all(this.servers.map((s) => s.close()));
     await this.agent?.stop();
+    await this.stopDataPlane(false);
     await this.runtime?.stop();
     this.log.info({}, 'stopped; containers keep running');
   }
@@ -211,6 +214,7 @@ export class Daemon {
       await this.runtime?.stop();
       this.runtime = undefined;
       await this.removeManagedContainers();
+      await this.stopDataPlane(true);
       await clearClusterState(this.cfg.dataDir);
       this.membership = undefined;
       this.certs = undefined;
@@ -255,8 +259,11 @@ export class Daemon {
 
   private startAgent(): void {
     if (this.agent) return;
+    this.dataPlane ??= this.startDataPlane();
+    const dp = this.dataPlane;
     this.agent = new Agent({
       nodeId: this.nodeId,
+      onNetMap: dp ? (map) => dp.apply(map) : undefined,
       executor: this.executor,
       log: this.log.child({ component: 'agent' }),
       engineConcurrency: this.cfg.engineConcurrency,
@@ -349,6 +356,32 @@ export class Daemon {
       });
     }, delay);
     this.renewTimer.unref();
+  }
+
+  /** The node's data plane, created with the agent (unless `--no-data-plane`). */
+  private startDataPlane(): NodeDataPlane | undefined {
+    if (!this.cfg.dataPlane) return undefined;
+    const dp = new NodeDataPlane({
+      bridges: new DockerBridgeNetworks(() => this.executor.engine()),
+      shell: execShell(),
+      log: this.log.child({ component: 'dataplane' }),
+      drainMs: this.cfg.drainMs,
+      dnsPort: this.cfg.dnsPort,
+    });
+    this.executor.networking = dp;
+    return dp;
+  }
+
+  private async stopDataPlane(teardown: boolean): Promise<void> {
+    const dp = this.dataPlane;
+    this.dataPlane = undefined;
+    this.executor.networking = undefined;
+    if (!dp) return;
+    try {
+      await (teardown ? dp.teardown() : dp.stop());
+    } catch (err) {
+      this.log.warn({ err }, 'stopping the data plane failed');
+    }
   }
 
   private async removeManagedContainers(): Promise<void> {

@@ -3,6 +3,7 @@ import type {
   AssignmentChange,
   Logger,
   ManagerMessage,
+  NetMap,
   SessionChannel,
   Task,
   TaskStatus,
@@ -19,6 +20,8 @@ export interface AgentOptions {
   log: Logger;
   /** Tasks preparing or starting at once (engine calls in flight). */
   engineConcurrency?: number;
+  /** The data plane's view, each time the leader sends a new one. */
+  onNetMap?: (map: NetMap) => void;
 }
 
 const RECONNECT_MIN_MS = 100;
@@ -114,6 +117,9 @@ export class Agent {
       case 'assignments':
         if (msg.full) this.applyFull(msg.changes);
         else for (const c of msg.changes) this.applyChange(c);
+        return;
+      case 'netmap':
+        this.opts.onNetMap?.(msg.map);
         return;
       case 'error':
         this.opts.log.error({ error: msg.message }, 'manager refused the session');

@@ -9,6 +9,8 @@ import type { AllocatedPort, EndpointMode } from './service.js';
  * so its ingress listeners can reach tasks on any network.
  */
 export interface NetMap {
+  /** This node's underlay address (the VXLAN tunnels' local end). */
+  addr: string;
   networks: NetMapNetwork[];
   services: NetMapService[];
 }

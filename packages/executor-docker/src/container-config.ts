@@ -1,6 +1,7 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import type { Task } from '@swarmlet/api-types';
 import { CONTAINER_LABELS, containerName } from '@swarmlet/agent';
+import type { TaskEndpoints } from './networking.js';
 
 /** Environment variables set on every task container (after the spec's, so they win). */
 export const TASK_ENV = {
@@ -44,7 +45,11 @@ export function stopTimeoutSeconds(stopGracePeriodMs: number): number {
  * The create request for a task's container. Restart policy is "no": the orchestrator, not
  * the engine, replaces exited tasks. Empty command/args keep the image's ENTRYPOINT/CMD.
  */
-export function createOptions(task: Task, nodeId: string): ContainerCreateOptions {
+export function createOptions(
+  task: Task,
+  nodeId: string,
+  endpoints?: TaskEndpoints,
+): ContainerCreateOptions {
   const { container, resources } = task.spec;
   const options: ContainerCreateOptions = {
     name: containerName(task),
@@ -58,9 +63,39 @@ export function createOptions(task: Task, nodeId: string): ContainerCreateOption
       Memory: resources.limits.memoryBytes,
     },
   };
+  if (endpoints) applyEndpoints(options, endpoints);
   if (container.command.length > 0) options.Entrypoint = container.command;
   if (container.args.length > 0) options.Cmd = container.args;
   if (container.workdir !== '') options.WorkingDir = container.workdir;
   if (container.user !== '') options.User = container.user;
   return options;
+}
+
+/**
+ * Network settings: the first overlay is the container's network at create time with its
+ * allocated address (API 1.41 takes one network at create; the others are connected before
+ * start), the node's DNS server behind Docker's embedded resolver, and host-mode ports.
+ */
+function applyEndpoints(options: ContainerCreateOptions, endpoints: TaskEndpoints): void {
+  const host = (options.HostConfig ??= {});
+  const first = endpoints.networks[0];
+  if (first) {
+    host.NetworkMode = first.name;
+    options.NetworkingConfig = {
+      EndpointsConfig: { [first.name]: { IPAMConfig: { IPv4Address: first.ip } } },
+    };
+  }
+  if (endpoints.dns.length > 0) host.Dns = endpoints.dns;
+  if (endpoints.hostPorts.length > 0) {
+    const exposed: Record<string, Record<string, never>> = {};
+    const bindings: Record<string, { HostPort: string }[]> = {};
+    for (const p of endpoints.hostPorts) {
+      const key = `${p.target}/${p.protocol}`;
+      exposed[key] = {};
+      // Published 0: the engine picks a free port on this node.
+      (bindings[key] ??= []).push({ HostPort: p.published === 0 ? '' : String(p.published) });
+    }
+    options.ExposedPorts = exposed;
+    host.PortBindings = bindings;
+  }
 }

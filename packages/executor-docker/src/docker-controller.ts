@@ -12,6 +12,7 @@ import {
 import { createOptions, stopTimeoutSeconds } from './container-config.js';
 import { isUnreachable, statusCode, toExecutorError } from './errors.js';
 import { pullImage } from './image.js';
+import type { TaskEndpoints, TaskNetworking } from './networking.js';
 
 /** Runtime error text of a container's state: the engine's error, else OOM, else empty. */
 export function stateError(state: ContainerInspectInfo['State']): string {
@@ -44,6 +45,7 @@ export class DockerTaskController implements TaskController {
     private readonly engine: () => Promise<Docker>,
     private readonly task: Task,
     private readonly nodeId: string,
+    private readonly networking?: TaskNetworking,
   ) {
     this.name = containerName(task);
   }
@@ -56,10 +58,11 @@ export class DockerTaskController implements TaskController {
   /** Create first and pull only on "no such image" (as `docker run` does): one request when the image is local. */
   async prepare(): Promise<void> {
     const docker = await this.engine();
-    if (await this.tryCreate(docker)) return;
+    const endpoints = await this.endpoints();
+    if (await this.tryCreate(docker, endpoints)) return;
     const image = this.task.spec.container.image;
     await pullImage(docker, image);
-    if (!(await this.tryCreate(docker))) {
+    if (!(await this.tryCreate(docker, endpoints))) {
       throw new ExecutorError(
         'image',
         `image ${image} is still missing after a successful pull`,
@@ -82,6 +85,7 @@ export class DockerTaskController implements TaskController {
   async wait(signal: AbortSignal): Promise<ExitStatus> {
     signal.throwIfAborted();
     const docker = await this.engine();
+    await this.attach();
     let exitCode: number;
     try {
       const result = (await docker.getContainer(this.name).wait({ abortSignal: signal })) as {
@@ -101,28 +105,73 @@ export class DockerTaskController implements TaskController {
   }
 
   async shutdown(): Promise<void> {
+    // Every node has already stopped sending this task new connections (the map changed before
+    // the stop was sent); give connections in flight time to finish before the signal.
+    const drain = this.networking?.drainMs(this.task) ?? 0;
+    if (drain > 0) await new Promise((r) => setTimeout(r, drain));
     const t = stopTimeoutSeconds(this.task.spec.container.stopGracePeriodMs);
     await this.ignoring([304, 404], async (c) => c.stop({ t }));
+    this.networking?.detach(this.task.id);
   }
 
   async terminate(): Promise<void> {
+    this.networking?.detach(this.task.id);
     await this.ignoring([404, 409], async (c) => c.kill());
   }
 
   async remove(): Promise<void> {
+    this.networking?.detach(this.task.id);
     await this.ignoring([404], async (c) => c.remove({ force: true, v: true }));
   }
 
-  /** Creates the container, or adopts this task's existing one. False when the image is missing. */
-  private async tryCreate(docker: Docker): Promise<boolean> {
+  private async endpoints(): Promise<TaskEndpoints | undefined> {
+    if (!this.networking) return undefined;
     try {
-      await docker.createContainer(createOptions(this.task, this.nodeId));
+      return await this.networking.endpoints(this.task, AbortSignal.timeout(30_000));
+    } catch (err) {
+      throw new ExecutorError('create', `networks not ready: ${(err as Error).message}`, true);
+    }
+  }
+
+  /** Hands a running container's namespace to the data plane (again after a daemon restart). */
+  private async attach(): Promise<void> {
+    if (!this.networking || !this.task.networks?.length) return;
+    const info = await this.inspectInfo();
+    if (!info?.State.Running || !info.State.Pid) return;
+    await this.networking.attach(this.task.id, info.State.Pid, this.task.networks);
+  }
+
+  /** Creates the container, or adopts this task's existing one. False when the image is missing. */
+  private async tryCreate(docker: Docker, endpoints?: TaskEndpoints): Promise<boolean> {
+    try {
+      const created = await docker.createContainer(
+        createOptions(this.task, this.nodeId, endpoints),
+      );
+      await this.connectMore(docker, created.id, endpoints);
       return true;
     } catch (err) {
       const status = statusCode(err);
       if (status === 404) return false;
       if (status === 409 && (await this.ownsExistingContainer())) return true;
       throw toExecutorError('create', err);
+    }
+  }
+
+  /** Networks after the first: connected before start, each with the task's address on it. */
+  private async connectMore(docker: Docker, id: string, endpoints?: TaskEndpoints): Promise<void> {
+    for (const n of endpoints?.networks.slice(1) ?? []) {
+      try {
+        await docker.getNetwork(n.name).connect({
+          Container: id,
+          EndpointConfig: { IPAMConfig: { IPv4Address: n.ip } },
+        });
+      } catch (err) {
+        await docker
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined);
+        throw toExecutorError('create', err, true);
+      }
     }
   }
 

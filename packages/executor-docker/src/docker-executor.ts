@@ -10,6 +10,7 @@ import {
 import { DockerTaskController } from './docker-controller.js';
 import { EngineConnection, type EngineEndpoint } from './engine.js';
 import { statusCode, toExecutorError } from './errors.js';
+import type { TaskNetworking } from './networking.js';
 
 export interface DockerExecutorOptions extends EngineEndpoint {
   /** This node's id: written into every container's labels and env, and the scope of `list()`. */
@@ -18,6 +19,8 @@ export interface DockerExecutorOptions extends EngineEndpoint {
   hostname?: string;
   /** Fixed API version (e.g. `'1.41'`) instead of negotiating it from the engine's `/version`. */
   apiVersion?: string;
+  /** The node's data plane; without it containers use the engine's default bridge. */
+  networking?: TaskNetworking;
 }
 
 /** `["k=v", ...]` (as `/info` reports engine labels) to a record. */
@@ -39,11 +42,14 @@ export function parseLabelList(labels: readonly string[] | undefined): Record<st
  */
 export class DockerExecutor implements Executor {
   readonly nodeId: string;
+  /** The node's data plane (set once it exists); tasks prepared later use it. */
+  networking: TaskNetworking | undefined;
   private readonly connection: EngineConnection;
   private readonly hostname: string;
 
   constructor(options: DockerExecutorOptions) {
     this.nodeId = options.nodeId;
+    this.networking = options.networking;
     this.hostname = options.hostname ?? osHostname();
     this.connection = new EngineConnection(options, options.apiVersion);
   }
@@ -79,7 +85,7 @@ export class DockerExecutor implements Executor {
   }
 
   controller(task: Task): TaskController {
-    return new DockerTaskController(() => this.engine(), task, this.nodeId);
+    return new DockerTaskController(() => this.engine(), task, this.nodeId, this.networking);
   }
 
   async list(): Promise<ManagedContainer[]> {

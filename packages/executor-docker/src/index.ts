@@ -14,3 +14,4 @@ export {
   MAX_API_VERSION,
   type EngineEndpoint,
 } from './engine.js';
+export * from './networking.js';

@@ -3,3 +3,5 @@
  */
 export * from './dns/index.js';
 export * from './ingress/index.js';
+export * from './dataplane/index.js';
+export * from './node/index.js';

@@ -28,6 +28,9 @@ export class LoopbackCluster {
     const d = await DaemonProcess.create('swarmlet-cl-', [
       '--heartbeat-period-ms',
       String(HEARTBEAT_MS),
+      // Several daemons share this machine's engine: overlays would collide (the compose
+      // suite gives each node its own engine and tests the data plane).
+      '--no-data-plane',
     ]);
     const port = this.basePort + this.members.length;
     const m = { d, port, addr: `127.0.0.1:${port}` };

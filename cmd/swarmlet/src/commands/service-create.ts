@@ -35,7 +35,14 @@ export function registerServiceCreate(service: Command, ctx: CommandContext): vo
       '--network <name>',
       'attach to a network (repeatable; default: the default network)',
       collect,
-    );
+    )
+    .option(
+      '-p, --publish <port>',
+      'publish a port: [PUBLISHED:]TARGET[/tcp|/udp], or ' +
+        'published=N,target=N,protocol=tcp|udp,mode=ingress|host (repeatable)',
+      collect,
+    )
+    .option('--endpoint-mode <mode>', 'how the service name resolves: vip (default) or dnsrr');
   withWaitFlags(cmd).action(
     async (image: string, args: string[], flags: CreateFlags & WaitFlags) => {
       timeoutMs(flags);

@@ -129,6 +129,33 @@ describe('networks through the control API and the allocator', () => {
     }
   });
 
+  it("never gives a service's VIP a node's own network address", async () => {
+    const { api, store } = await setup();
+    allocator = new Allocator({ store, log: silentLogger });
+    allocator.start();
+    await api.createService({ name: 'first', task: image });
+    await store.update((tx) =>
+      tx.create('node', {
+        id: 'n1',
+        spec: { role: 'worker', availability: 'active', labels: {} },
+        description: {
+          hostname: 'n1',
+          platform: { os: 'linux', arch: 'x86_64' },
+          resources: { nanoCpus: 1e9, memoryBytes: 1e9 },
+          engine: { version: '', labels: {} },
+        },
+        status: { state: 'ready', message: '', addr: '192.168.5.1' },
+      }),
+    );
+    const nodeAddr = (): string | undefined =>
+      store.view((tx) => tx.get('node', 'n1')?.networks?.[0]?.addr);
+    await until(() => nodeAddr() !== undefined);
+    const second = await api.createService({ name: 'second', task: image });
+    const taken = [nodeAddr(), ...(await api.listServices()).map((s) => s.endpoint?.vips[0]?.addr)];
+    expect(new Set(taken).size).toBe(3);
+    expect(second.endpoint?.vips[0]?.addr).not.toBe(nodeAddr());
+  });
+
   it('a full network leaves new tasks NEW with a message, and an ended task frees its address', async () => {
     const { api, store } = await setup();
     await api.createNetwork({ name: 'tiny', subnet: '10.50.0.0/29' }); // 5 addresses: VIP + 4

@@ -106,6 +106,7 @@ export function withVips(tx: ReadTx, svc: Service): Service {
       networks: tx.find('network'),
       services: [...tx.find('service', (s) => s.id !== svc.id), svc],
       tasks: tx.find('task'),
+      nodes: tx.find('node'),
     },
     poolConfig(tx.find('cluster')[0]),
   );

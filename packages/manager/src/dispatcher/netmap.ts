@@ -74,5 +74,5 @@ export function computeNetMap(state: NetMapState, nodeId: string): NetMap {
       })),
   }));
   services.sort((a, b) => a.name.localeCompare(b.name));
-  return { networks, services };
+  return { addr: self?.status.addr ?? '', networks, services };
 }

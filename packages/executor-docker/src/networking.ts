@@ -1,0 +1,104 @@
+import type Docker from 'dockerode';
+import type { Task } from '@swarmlet/api-types';
+import { statusCode, toExecutorError } from './errors.js';
+
+/** A task's network settings (the node data plane's `TaskEndpoints`). */
+export interface TaskEndpoints {
+  networks: { name: string; ip: string }[];
+  dns: string[];
+  hostPorts: { target: number; published: number; protocol: 'tcp' | 'udp' }[];
+}
+
+/**
+ * What the executor asks of the node's data plane (`NodeDataPlane` in @swarmlet/network).
+ * Without it, containers use the engine's default bridge, as on a node with no overlay.
+ */
+export interface TaskNetworking {
+  /** Settings for the task's container once its networks exist on this node. */
+  endpoints(task: Task, signal?: AbortSignal): Promise<TaskEndpoints | undefined>;
+  /** The task's container runs as `pid` (VIP balancing inside its namespace). */
+  attach(
+    taskId: string,
+    pid: number,
+    networks: { networkId: string; addr: string }[],
+  ): Promise<void>;
+  detach(taskId: string): void;
+  /** Wait before stopping the task, so no node still sends it new connections. */
+  drainMs(task: Task): number;
+}
+
+/** Label on the docker networks the data plane creates. */
+export const NETWORK_LABEL = 'io.swarmlet.overlay';
+
+export interface BridgeSpec {
+  name: string;
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  mtu: number;
+}
+
+/**
+ * The docker side of an overlay on one node: a bridge network with the overlay's subnet, a
+ * fixed Linux bridge name (so the VXLAN device can be enslaved to it) and the node's own
+ * overlay address as gateway. Docker adds the NAT for egress and isolates it from other bridges.
+ */
+export class DockerBridgeNetworks {
+  constructor(private readonly engine: () => Promise<Docker>) {}
+
+  async ensure(spec: BridgeSpec): Promise<void> {
+    const docker = await this.engine();
+    const existing = await this.inspect(docker, spec.name);
+    if (existing) {
+      const cfg = existing.IPAM?.Config?.[0];
+      const bridge = existing.Options?.['com.docker.network.bridge.name'];
+      if (cfg?.Subnet === spec.subnet && cfg.Gateway === spec.gateway && bridge === spec.bridge)
+        return;
+      await this.remove(spec.name);
+    }
+    try {
+      await docker.createNetwork({
+        Name: spec.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
+        Options: {
+          'com.docker.network.bridge.name': spec.bridge,
+          'com.docker.network.driver.mtu': String(spec.mtu),
+        },
+        Labels: { [NETWORK_LABEL]: 'true' },
+      });
+    } catch (err) {
+      if (statusCode(err) === 409) return; // created meanwhile
+      throw toExecutorError('create', err, true);
+    }
+  }
+
+  async remove(name: string): Promise<void> {
+    const docker = await this.engine();
+    try {
+      await docker.getNetwork(name).remove();
+    } catch (err) {
+      if (statusCode(err) === 404) return;
+      throw toExecutorError('runtime', err, true);
+    }
+  }
+
+  async list(): Promise<string[]> {
+    const docker = await this.engine();
+    const nets = await docker.listNetworks({ filters: { label: [NETWORK_LABEL] } });
+    return nets.map((n) => n.Name);
+  }
+
+  private async inspect(
+    docker: Docker,
+    name: string,
+  ): Promise<Docker.NetworkInspectInfo | undefined> {
+    try {
+      return (await docker.getNetwork(name).inspect()) as Docker.NetworkInspectInfo;
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw toExecutorError('runtime', err, true);
+    }
+  }
+}
