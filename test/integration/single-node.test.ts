@@ -8,11 +8,13 @@ import {
   TEST_IMAGE,
   dockerClient,
   removeContainersByLabel,
+  removeOverlays,
   requireImage,
   waitUntil,
 } from './helpers/docker.js';
 
 const NODE_LABEL = 'io.swarmlet.node.id';
+const POOL = '10.232.0.0/16';
 const SERVICE_LABEL = 'io.swarmlet.service.name';
 
 let docker: Docker;
@@ -36,14 +38,17 @@ beforeAll(async () => {
   await requireImage(docker, TEST_IMAGE);
   await requireImage(docker, DEMO_IMAGE);
   d = await DaemonProcess.create();
-  const init = await d.cli(['init', '--heartbeat-period', '1s']);
+  // A pool of its own, so the overlays never collide with a quick-start cluster on this engine.
+  const init = await d.cli(['init', '--heartbeat-period', '1s', '--default-addr-pool', POOL]);
   expect(init.code, init.stderr).toBe(0);
   nodeId = (await d.client.info()).nodeId;
 });
 
 afterAll(async () => {
+  await d?.cli(['leave', '--force']);
   await d?.dispose();
   if (nodeId) await removeContainersByLabel(docker, NODE_LABEL, nodeId);
+  if (docker) for (const p of ['10.232.', '10.77.']) await removeOverlays(docker, p);
 });
 
 describe('single node on the real Docker engine', () => {

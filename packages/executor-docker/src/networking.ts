@@ -57,6 +57,18 @@ export class DockerBridgeNetworks {
       await this.remove(spec.name);
     }
     try {
+      await this.create(docker, spec);
+    } catch (err) {
+      // A network left by an earlier cluster or a crashed node holds the subnet: remove it if no
+      // container uses it any more, then try once more.
+      if (!/overlap/i.test((err as Error).message) || !(await this.removeStale(docker, spec)))
+        throw err;
+      await this.create(docker, spec);
+    }
+  }
+
+  private async create(docker: Docker, spec: BridgeSpec): Promise<void> {
+    try {
       await docker.createNetwork({
         Name: spec.name,
         Driver: 'bridge',
@@ -72,6 +84,22 @@ export class DockerBridgeNetworks {
       if (statusCode(err) === 409) return; // created meanwhile
       throw toExecutorError('create', err, true);
     }
+  }
+
+  /** Removes unused data-plane networks on `spec.subnet` or `spec.bridge`; true if any went. */
+  private async removeStale(docker: Docker, spec: BridgeSpec): Promise<boolean> {
+    const nets = await docker.listNetworks({ filters: { label: [NETWORK_LABEL] } });
+    let removed = false;
+    for (const n of nets) {
+      const sameSubnet = n.IPAM?.Config?.some((c) => c.Subnet === spec.subnet);
+      const sameBridge = n.Options?.['com.docker.network.bridge.name'] === spec.bridge;
+      if (n.Name === spec.name || (!sameSubnet && !sameBridge)) continue;
+      const info = await this.inspect(docker, n.Name);
+      if (info && Object.keys(info.Containers ?? {}).length > 0) continue;
+      await this.remove(n.Name);
+      removed = true;
+    }
+    return removed;
   }
 
   async remove(name: string): Promise<void> {

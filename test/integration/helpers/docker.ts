@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { EngineConnection, type EngineEndpoint } from '@swarmlet/executor-docker';
@@ -119,4 +120,32 @@ export async function containerIp(
       `container ${containerId} has no address${network === undefined ? '' : ` on ${network}`}`,
     );
   return ip;
+}
+
+/**
+ * Removes the overlay networks (docker bridge networks labelled by the data plane) whose subnet
+ * starts with `subnetPrefix`, with any container still on them and their VXLAN devices: the
+ * clean-up of a test whose daemon died before `leave --force` could tear them down.
+ */
+export async function removeOverlays(docker: Docker, subnetPrefix: string): Promise<void> {
+  const nets = await docker.listNetworks({ filters: { label: ['io.swarmlet.overlay'] } });
+  for (const n of nets) {
+    if (!n.IPAM?.Config?.some((c) => c.Subnet?.startsWith(subnetPrefix))) continue;
+    const info = await docker.getNetwork(n.Id).inspect();
+    for (const id of Object.keys(info.Containers ?? {}))
+      await docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
+    const bridge = n.Options?.['com.docker.network.bridge.name'];
+    if (bridge?.startsWith('swl')) {
+      await new Promise<void>((resolve) =>
+        execFile('ip', ['link', 'del', `vxl${bridge.slice(3)}`], () => resolve()),
+      );
+    }
+  }
 }
