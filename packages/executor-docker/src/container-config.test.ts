@@ -15,6 +15,35 @@ describe('createOptions', () => {
     expect(opts.HostConfig?.RestartPolicy).toEqual({ Name: 'no' });
   });
 
+  it('puts the container on its first overlay at its address, behind the node DNS, with host ports', () => {
+    const opts = createOptions(task, 'n1', {
+      networks: [
+        { name: 'swarmlet-default-abc', ip: '10.0.0.5' },
+        { name: 'swarmlet-back-def', ip: '10.0.1.7' },
+      ],
+      dns: ['10.0.0.3'],
+      hostPorts: [
+        { target: 80, published: 8080, protocol: 'tcp' },
+        { target: 53, published: 0, protocol: 'udp' },
+      ],
+    });
+    expect(opts.HostConfig?.NetworkMode).toBe('swarmlet-default-abc');
+    // Only the first network at create time (API 1.41); the others are connected before start.
+    expect(opts.NetworkingConfig).toEqual({
+      EndpointsConfig: { 'swarmlet-default-abc': { IPAMConfig: { IPv4Address: '10.0.0.5' } } },
+    });
+    expect(opts.HostConfig?.Dns).toEqual(['10.0.0.3']);
+    // Options of our own, so a node resolv.conf with `ndots` does not stop the forwarding.
+    expect(opts.HostConfig?.DnsOptions).toEqual(['attempts:2']);
+    expect(opts.ExposedPorts).toEqual({ '80/tcp': {}, '53/udp': {} });
+    expect(opts.HostConfig?.PortBindings).toEqual({
+      '80/tcp': [{ HostPort: '8080' }],
+      '53/udp': [{ HostPort: '' }],
+    });
+    // Without endpoints (no data plane): the engine's default bridge, as before.
+    expect(createOptions(task, 'n1').HostConfig).not.toHaveProperty('NetworkMode');
+  });
+
   it('maps command to Entrypoint and args to Cmd', () => {
     const t = makeTestTask({
       id: 't2',

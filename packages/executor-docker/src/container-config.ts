@@ -85,7 +85,13 @@ function applyEndpoints(options: ContainerCreateOptions, endpoints: TaskEndpoint
       EndpointsConfig: { [first.name]: { IPAMConfig: { IPv4Address: first.ip } } },
     };
   }
-  if (endpoints.dns.length > 0) host.Dns = endpoints.dns;
+  if (endpoints.dns.length > 0) {
+    host.Dns = endpoints.dns;
+    // Explicit options replace the node's resolv.conf options. A node whose resolv.conf sets
+    // `ndots` (every docker-compose container's does) would otherwise make Docker's embedded
+    // resolver answer single-label names (`web`) itself, empty, instead of forwarding them.
+    host.DnsOptions = ['attempts:2'];
+  }
   if (endpoints.hostPorts.length > 0) {
     const exposed: Record<string, Record<string, never>> = {};
     const bindings: Record<string, { HostPort: string }[]> = {};

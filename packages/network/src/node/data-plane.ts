@@ -90,6 +90,11 @@ interface Sandbox {
   rules: string;
 }
 
+interface VxlanLink {
+  ifname: string;
+  linkinfo?: { info_data?: { id?: number } };
+}
+
 interface LiveNetwork {
   net: NetMapNetwork;
   dns: DnsServer | undefined;
@@ -285,12 +290,17 @@ export class NodeDataPlane {
         mtu: OVERLAY_MTU,
       });
       if (map.addr !== '') {
-        await ensureVxlan(sh, {
+        const spec = {
           device: names.vxlan,
           vni: net.vni,
           bridge: names.bridge,
           localAddr: map.addr,
           mtu: OVERLAY_MTU,
+        };
+        await ensureVxlan(sh, spec).catch(async (err: unknown) => {
+          // A device of an earlier cluster (or a crashed node) holds the VNI: replace it.
+          if (!(await this.removeStaleVxlan(net.vni, names.vxlan))) throw err;
+          await ensureVxlan(sh, spec);
         });
       }
       l = { net, dns: await this.startDns(net), peers: '', macs: '' };
@@ -309,6 +319,19 @@ export class NodeDataPlane {
       await setVxlanMacs(sh, names.vxlan, entries);
       l.macs = macs;
     }
+  }
+
+  /** Deletes VXLAN devices other than `keep` that use `vni`; true if one was deleted. */
+  private async removeStaleVxlan(vni: number, keep: string): Promise<boolean> {
+    const out = await this.opts.shell.run('ip', ['-d', '-j', 'link', 'show', 'type', 'vxlan']);
+    let removed = false;
+    for (const link of JSON.parse(out || '[]') as VxlanLink[]) {
+      if (link.ifname === keep || link.linkinfo?.info_data?.id !== vni) continue;
+      this.log.warn({ device: link.ifname, vni }, 'removing a stale VXLAN device holding the VNI');
+      await removeLink(this.opts.shell, link.ifname);
+      removed = true;
+    }
+    return removed;
   }
 
   private async startDns(net: NetMapNetwork): Promise<DnsServer | undefined> {
