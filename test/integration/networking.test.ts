@@ -24,6 +24,7 @@ const NODE_LABEL = 'io.swarmlet.node.id';
 const SERVICE_LABEL = 'io.swarmlet.service.name';
 const POOL = '10.231.0.0/16';
 const PORT = 18431;
+const PROXY_PORT = 18432;
 
 let docker: Docker;
 let d: DaemonProcess;
@@ -126,6 +127,18 @@ beforeAll(async () => {
     'service',
     'create',
     '--name',
+    'proxied',
+    '-p',
+    `published=${PROXY_PORT},target=7000,proxy-protocol=v2`,
+    TEST_IMAGE,
+    'sh',
+    '-c',
+    'nc -l -p 7000 > /tmp/got; sleep 3600',
+  ]);
+  await cli([
+    'service',
+    'create',
+    '--name',
     'backclient',
     '--network',
     'back',
@@ -199,6 +212,25 @@ describe('data plane on one node (real engine)', () => {
       ['2', 10],
       ['3', 10],
     ]);
+  });
+
+  it('sends a PROXY v2 header with the client address on a proxy-protocol port', async () => {
+    const { connect } = await import('node:net');
+    await new Promise<void>((resolve, reject) => {
+      const c = connect(PROXY_PORT, '127.0.0.1', () => c.end('hello\n'));
+      c.on('close', () => resolve());
+      c.on('error', reject);
+    });
+    const got = await waitUntil(
+      async () => {
+        const out = await inTask('proxied', ['cat', '/tmp/got']);
+        return out.includes('hello') ? out : undefined;
+      },
+      { message: 'the task to receive the connection' },
+    );
+    // The v2 signature, then (after the binary addresses) the client's bytes.
+    expect(got.startsWith('\r\n\r\n\0\r\nQUIT\n')).toBe(true);
+    expect(got.endsWith('hello\n')).toBe(true);
   });
 
   it('drops no request while scaling 3 -> 1 under a steady load, and DNS follows within 1 s', async () => {

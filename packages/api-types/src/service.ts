@@ -58,6 +58,11 @@ export const PortSchema = Type.Object({
   published: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   protocol: Type.Optional(Type.Enum(PORT_PROTOCOLS)),
   mode: Type.Optional(Type.Enum(PUBLISH_MODES)),
+  /**
+   * Ingress only: send a PROXY protocol v2 header to the task before the client's bytes, so the
+   * service sees the client's address (the task must expect it).
+   */
+  proxyProtocol: Type.Optional(Type.Boolean()),
 });
 export type Port = Static<typeof PortSchema>;
 
@@ -67,6 +72,7 @@ export const AllocatedPortSchema = Type.Object({
   published: Type.Integer(),
   protocol: Type.Enum(PORT_PROTOCOLS),
   mode: Type.Enum(PUBLISH_MODES),
+  proxyProtocol: Type.Optional(Type.Boolean()),
 });
 export type AllocatedPort = Static<typeof AllocatedPortSchema>;
 

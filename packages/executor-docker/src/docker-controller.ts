@@ -85,7 +85,9 @@ export class DockerTaskController implements TaskController {
   async wait(signal: AbortSignal): Promise<ExitStatus> {
     signal.throwIfAborted();
     const docker = await this.engine();
-    await this.attach();
+    // Not awaited: VIP rules are applied beside the wait, so a desired-state change that aborts
+    // the wait is never held up by the data plane.
+    void this.attach().catch(() => undefined);
     let exitCode: number;
     try {
       const result = (await docker.getContainer(this.name).wait({ abortSignal: signal })) as {

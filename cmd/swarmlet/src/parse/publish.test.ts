@@ -8,6 +8,10 @@ describe('parsePublish', () => {
     ['80', { target: 80 }],
     ['5353:53/udp', { target: 53, published: 5353, protocol: 'udp' }],
     [
+      'published=8443,target=443,proxy-protocol=v2',
+      { target: 443, published: 8443, proxyProtocol: true },
+    ],
+    [
       'published=8080,target=80,protocol=tcp,mode=host',
       { target: 80, published: 8080, protocol: 'tcp', mode: 'host' },
     ],

@@ -11,8 +11,9 @@ function port(value: string, raw: string, what: string): number {
 
 /**
  * `--publish`, as docker: `[PUBLISHED:]TARGET[/tcp|/udp]`, or the long form
- * `published=8080,target=80,protocol=udp,mode=host` (`src`/`dst` too). Without a published port
- * the cluster picks one from 30000-32767.
+ * `published=8080,target=80,protocol=udp,mode=host` (`src`/`dst` too), plus `proxy-protocol=v2`
+ * (ingress, tcp: a PROXY v2 header tells the task the client's address). Without a published
+ * port the cluster picks one from 30000-32767.
  */
 export function parsePublish(raw: string): Port {
   const p: Port = { target: 0 };
@@ -29,9 +30,14 @@ export function parsePublish(raw: string): Port {
         if (v !== 'ingress' && v !== 'host')
           throw invalidFlag('--publish', raw, 'mode must be ingress or host');
         p.mode = v;
+      } else if (k === 'proxy-protocol') {
+        if (v !== 'v2') throw invalidFlag('--publish', raw, 'proxy-protocol must be v2');
+        p.proxyProtocol = true;
       } else throw invalidFlag('--publish', raw, `unknown field "${k}"`);
     }
     if (p.target === 0) throw invalidFlag('--publish', raw, 'target= is required');
+    if (p.proxyProtocol && (p.mode === 'host' || p.protocol === 'udp'))
+      throw invalidFlag('--publish', raw, 'proxy-protocol needs mode=ingress and protocol=tcp');
     return p;
   }
   const m = /^(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(raw.trim());

@@ -89,10 +89,12 @@ export function allocatePorts(svc: Service, others: readonly Service[]): Allocat
 }
 
 function normalize(p: Port, published: number): AllocatedPort {
-  return {
+  const a: AllocatedPort = {
     target: p.target,
     published,
     protocol: p.protocol ?? 'tcp',
     mode: p.mode ?? 'ingress',
   };
+  if (p.proxyProtocol) a.proxyProtocol = true;
+  return a;
 }

@@ -121,7 +121,7 @@ export class NodeDataPlane {
   private records: ServiceRecords;
   private readonly dnsRecords: DnsRecords;
   private readonly proxy: IngressProxy;
-  private readonly listening = new Map<string, PublishedPort>();
+  private readonly listening = new Map<string, { port: PublishedPort; proxyProtocol: boolean }>();
   private natRules = '';
   private filterApplied = false;
   private running: Promise<void> | undefined;
@@ -262,11 +262,16 @@ export class NodeDataPlane {
         this.log.warn({ err, network: l.net.name }, 'removing overlay network failed'),
       );
     }
+    // Cheapest and most urgent first: who may receive traffic. A task leaving the map must stop
+    // getting connections well within the drain delay, so the in-process DNS names and ingress
+    // backends change before any command runs.
+    const targets = ingressTargets(map);
+    this.rebuildRecords();
+    await this.syncUserIngress(targets);
+    await this.syncKernelIngress(targets);
+    await Promise.all([...this.sandboxes.values()].map((s) => this.syncSandbox(s)));
     for (const net of map.networks) await this.syncNetwork(map, net);
     for (const w of this.waiters.splice(0)) w();
-    this.rebuildRecords();
-    for (const s of this.sandboxes.values()) await this.syncSandbox(s);
-    await this.syncIngress(ingressTargets(map));
   }
 
   private async syncNetwork(map: NetMap, net: NetMapNetwork): Promise<void> {
@@ -403,33 +408,45 @@ export class NodeDataPlane {
     }
   }
 
-  private async syncIngress(targets: IngressTarget[]): Promise<void> {
+  private async syncUserIngress(targets: IngressTarget[]): Promise<void> {
     const host = this.opts.ingressHost ?? '0.0.0.0';
     const keep = new Set<string>();
     for (const t of targets) {
       if (t.protocol !== 'tcp') continue;
       const key = `${t.port}`;
       keep.add(key);
-      let port = this.listening.get(key);
-      if (!port) {
+      let l = this.listening.get(key);
+      if (l && l.proxyProtocol !== t.proxyProtocol) {
+        this.listening.delete(key);
+        await this.proxy.close(l.port);
+        l = undefined;
+      }
+      if (!l) {
         try {
-          port = await this.proxy.listen({ host, port: t.port, protocol: 'tcp' });
-          this.listening.set(key, port);
+          const port = await this.proxy.listen(
+            { host, port: t.port, protocol: 'tcp' },
+            { proxyProtocol: t.proxyProtocol },
+          );
+          l = { port, proxyProtocol: t.proxyProtocol };
+          this.listening.set(key, l);
         } catch (err) {
           this.log.warn({ err, port: t.port, service: t.serviceName }, 'ingress port not bound');
           continue;
         }
       }
-      this.proxy.setBackends(port, t.backends);
+      this.proxy.setBackends(l.port, t.backends);
     }
-    for (const [key, port] of this.listening) {
+    for (const [key, l] of this.listening) {
       if (keep.has(key)) continue;
       this.listening.delete(key);
-      await this.proxy.close(port);
+      await this.proxy.close(l.port);
     }
+  }
+
+  private async syncKernelIngress(targets: IngressTarget[]): Promise<void> {
     if (this.opts.kernelIngress === false) return;
     const sh = this.opts.shell;
-    const nat = ingressNatRules(targets);
+    const nat = ingressNatRules(targets.filter((t) => !t.proxyProtocol));
     if (nat !== this.natRules) {
       await applyChains(sh, 'nat', INGRESS_NAT_JUMPS, nat);
       this.natRules = nat;

@@ -105,12 +105,14 @@ describe('node data-plane plan', () => {
         protocol: 'udp',
         port: 5353,
         serviceName: 'db',
+        proxyProtocol: false,
         backends: [{ addr: '10.0.1.30', port: 53 }],
       },
       {
         protocol: 'tcp',
         port: 8080,
         serviceName: 'web',
+        proxyProtocol: false,
         backends: [
           { addr: '10.0.0.20', port: 80 },
           { addr: '10.0.0.21', port: 80 },

@@ -82,6 +82,8 @@ export interface IngressTarget {
   protocol: 'tcp' | 'udp';
   port: number;
   serviceName: string;
+  /** Served by the userspace listener only (the header needs a proxy), never by kernel NAT. */
+  proxyProtocol: boolean;
   backends: { addr: string; port: number }[];
 }
 
@@ -100,7 +102,13 @@ export function ingressTargets(map: NetMap): IngressTarget[] {
         const a = t.networks.find((n) => attached.has(n.networkId));
         if (a) backends.push({ addr: ipOf(a.addr), port: p.target });
       }
-      out.push({ protocol: p.protocol, port: p.published, serviceName: svc.name, backends });
+      out.push({
+        protocol: p.protocol,
+        port: p.published,
+        serviceName: svc.name,
+        proxyProtocol: p.proxyProtocol === true,
+        backends,
+      });
     }
   }
   return out.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
