@@ -112,7 +112,14 @@ export class Allocator {
         b.update((tx) => {
           const cur = tx.get('task', w.task.id);
           if (!cur || !needsAllocation(cur)) return;
-          tx.update('task', { ...cur, status: { ...cur.status, timestamp, message: w.message } });
+          // PENDING with the reason; the scheduler leaves it alone until it has addresses.
+          const status = {
+            ...cur.status,
+            state: 'pending' as const,
+            timestamp,
+            message: w.message,
+          };
+          tx.update('task', { ...cur, status });
         });
       }
     });

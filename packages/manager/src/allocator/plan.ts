@@ -49,9 +49,14 @@ export interface AllocChanges {
   waiting: { task: Task; message: string }[];
 }
 
-/** Tasks the allocator must look at: new, and still wanted. */
+/**
+ * Tasks the allocator must look at: still wanted, and new, or pending without addresses (waiting
+ * for a free address in a full network).
+ */
 export function needsAllocation(t: Task): boolean {
-  return t.status.state === 'new' && taskStateRank(t.desiredState) <= taskStateRank('running');
+  if (taskStateRank(t.desiredState) > taskStateRank('running')) return false;
+  if (t.status.state === 'new') return true;
+  return t.status.state === 'pending' && t.networks === undefined && t.nodeId === '';
 }
 
 /** Whether a task's addresses are still taken (released once the task has ended). */

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Allocator } from '../allocator/allocator.js';
 import { contains, parseCidr, parseIp } from '../allocator/ipam.js';
 import { ControlServer } from './controlapi.js';
+import { isSchedulable } from '../scheduler/scheduler.js';
 
 async function errorOf(p: Promise<unknown>): Promise<unknown> {
   return p.then(
@@ -156,7 +157,7 @@ describe('networks through the control API and the allocator', () => {
     expect(second.endpoint?.vips[0]?.addr).not.toBe(nodeAddr());
   });
 
-  it('a full network leaves new tasks NEW with a message, and an ended task frees its address', async () => {
+  it('a full network leaves tasks PENDING without addresses, with a message, until one frees', async () => {
     const { api, store } = await setup();
     await api.createNetwork({ name: 'tiny', subnet: '10.50.0.0/29' }); // 5 addresses: VIP + 4
     const svc = await api.createService({ name: 's', task: image, networks: ['tiny'] });
@@ -165,21 +166,26 @@ describe('networks through the control API and the allocator', () => {
     await store.update((tx) => {
       for (let slot = 1; slot <= 5; slot++) tx.create('task', sampleTask(svc, slot));
     });
-    const byState = (state: string): Task[] =>
-      store.view((tx) => tx.find('task', (t) => t.status.state === state));
-    await until(
-      () => byState('pending').length === 4 && byState('new')[0]?.status.message !== 'created',
-    );
-    const blocked = byState('new')[0] as Task;
+    const tasks = (): Task[] => store.view((tx) => tx.find('task'));
+    const allocated = (): Task[] => tasks().filter((t) => t.networks !== undefined);
+    const blockedNow = (): Task | undefined =>
+      tasks().find((t) => t.networks === undefined && t.status.state === 'pending');
+    await until(() => allocated().length === 4 && blockedNow() !== undefined);
+    const blocked = blockedNow()!;
     expect(blocked.status.message).toBe('no free address in network tiny (10.50.0.0/29)');
-    const done = byState('pending')[0] as Task;
+    // The scheduler does not place it while it has no address.
+    expect(isSchedulable(blocked)).toBe(false);
+    expect(isSchedulable(allocated()[0]!)).toBe(true);
+    const done = allocated()[0]!;
     await store.update((tx) =>
       tx.update('task', { ...done, status: { ...done.status, state: 'failed' } }),
     );
-    await until(() => byState('new').length === 0);
+    await until(() => store.view((tx) => tx.get('task', blocked.id))?.networks !== undefined);
     const waiting = store.view((tx) => tx.get('task', blocked.id));
     expect(waiting?.status.state).toBe('pending');
+    expect(waiting?.status.message).toBe('pending task scheduling');
     expect(waiting?.networks?.[0]?.addr).toBe(done.networks?.[0]?.addr);
+    expect(isSchedulable(waiting!)).toBe(true);
   });
 });
 

@@ -4,11 +4,12 @@ import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
 import { scheduleTasks } from './schedule.js';
 
-/** A pending task that still wants to run. */
+/** A pending task that still wants to run and has its network addresses. */
 export function isSchedulable(t: Task): boolean {
   return (
     t.status.state === 'pending' &&
     !t.nodeId &&
+    t.networks !== undefined &&
     taskStateRank(t.desiredState) <= taskStateRank('running')
   );
 }
