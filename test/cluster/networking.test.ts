@@ -29,6 +29,8 @@ const CLI = 'netcli';
 const ISO = 'netiso';
 const ISO_NET = 'netiso-net';
 const PORT = 18500;
+const HOST_SVC = 'nethost';
+const HOST_PORT = 18501;
 let cluster: ClusterState;
 
 /** A shell script in the running container of `service` on `node`; stdout (or 'ERROR ...'). */
@@ -75,6 +77,7 @@ beforeAll(async () => {
   await create('--name', RR, '--replicas', '2', '--endpoint-mode', 'dnsrr', DEMO_IMAGE);
   await create('--name', ISO, '--network', ISO_NET, DEMO_IMAGE);
   await create('--name', CLI, '--replicas', '5', TEST_IMAGE, 'sleep', '3600');
+  await create('--name', HOST_SVC, '-p', `published=${HOST_PORT},target=80,mode=host`, DEMO_IMAGE);
   await waitRunning(WEB, 10, { timeoutMs: 90_000 });
   await waitRunning(RR, 2);
   await waitRunning(ISO, 1);
@@ -83,7 +86,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of [WEB, RR, ISO, CLI]) await removeService(s).catch(() => undefined);
+  for (const s of [WEB, RR, ISO, CLI, HOST_SVC]) await removeService(s).catch(() => undefined);
   await trySwarmlet(cluster.leader, ['network', 'rm', ISO_NET]);
 });
 
@@ -143,6 +146,14 @@ describe('overlay networking across 5 nodes', () => {
 
   it('the published port answers on every node', async () => {
     for (const node of NODES) expect(await get(NODE_ADDRS[node], PORT)).toMatch(/hello from/);
+  });
+
+  it('a host-mode port answers only on the node running the task', async () => {
+    const [task] = await waitRunning(HOST_SVC, 1);
+    const home = cluster.names.byId.get(task!.nodeId)!;
+    expect(await get(NODE_ADDRS[home], HOST_PORT)).toMatch(/hello from nethost\.1/);
+    const other = NODES.find((n) => n !== home)!;
+    await expect(get(NODE_ADDRS[other], HOST_PORT)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('1,000 requests through one node: every replica on every node within 10% of an even share', async () => {

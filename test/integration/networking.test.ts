@@ -25,6 +25,7 @@ const SERVICE_LABEL = 'io.swarmlet.service.name';
 const POOL = '10.231.0.0/16';
 const PORT = 18431;
 const PROXY_PORT = 18432;
+const HOST_PORT = 18433;
 
 let docker: Docker;
 let d: DaemonProcess;
@@ -127,6 +128,15 @@ beforeAll(async () => {
     'service',
     'create',
     '--name',
+    'hostweb',
+    '-p',
+    `published=${HOST_PORT},target=80,mode=host`,
+    DEMO_IMAGE,
+  ]);
+  await cli([
+    'service',
+    'create',
+    '--name',
     'proxied',
     '-p',
     `published=${PROXY_PORT},target=7000,proxy-protocol=v2`,
@@ -212,6 +222,14 @@ describe('data plane on one node (real engine)', () => {
       ['2', 10],
       ['3', 10],
     ]);
+  });
+
+  it('binds a host-mode port on the node of the task, through the engine', async () => {
+    expect(await get(HOST_PORT)).toMatch(/hello from hostweb\.1/);
+    const info = await docker.getContainer(await containerOf('hostweb')).inspect();
+    expect(info.HostConfig.PortBindings).toEqual({
+      '80/tcp': [{ HostIp: '', HostPort: `${HOST_PORT}` }],
+    });
   });
 
   it('sends a PROXY v2 header with the client address on a proxy-protocol port', async () => {

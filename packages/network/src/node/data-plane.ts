@@ -307,6 +307,12 @@ export class NodeDataPlane {
           if (!(await this.removeStaleVxlan(net.vni, names.vxlan))) throw err;
           await ensureVxlan(sh, spec);
         });
+        // The bridge must not learn MACs behind the tunnel: an address (and so its MAC, which
+        // Docker derives from it) moves from a task on another node to one on this node, and a
+        // learned entry would keep sending its frames into the tunnel for minutes. Frames to
+        // remote tasks are flooded to the tunnel instead, whose own table (static entries per
+        // remote task, below) sends each to the right node.
+        await sh.run('bridge', ['link', 'set', 'dev', names.vxlan, 'learning', 'off']);
       }
       l = { net, dns: await this.startDns(net), peers: '', macs: '' };
       this.live.set(net.id, l);
