@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { httpGet } from '../integration/helpers/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_IMAGE,
@@ -48,20 +48,6 @@ async function lookup(node: NodeName, name: string): Promise<string[] | 'NXDOMAI
   if (/NXDOMAIN|can't find/.test(out)) return 'NXDOMAIN';
   const answer = out.slice(out.indexOf('Name:'));
   return [...answer.matchAll(/Address: (\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]!).sort();
-}
-
-function get(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/', agent: false, timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 const slotOf = (body: string): string => /hello from \w+\.(\d+)/.exec(body)?.[1] ?? `bad: ${body}`;
@@ -145,21 +131,21 @@ describe('overlay networking across 5 nodes', () => {
   });
 
   it('the published port answers on every node', async () => {
-    for (const node of NODES) expect(await get(NODE_ADDRS[node], PORT)).toMatch(/hello from/);
+    for (const node of NODES) expect(await httpGet(NODE_ADDRS[node], PORT)).toMatch(/hello from/);
   });
 
   it('a host-mode port answers only on the node running the task', async () => {
     const [task] = await waitRunning(HOST_SVC, 1);
     const home = cluster.names.byId.get(task!.nodeId)!;
-    expect(await get(NODE_ADDRS[home], HOST_PORT)).toMatch(/hello from nethost\.1/);
+    expect(await httpGet(NODE_ADDRS[home], HOST_PORT)).toMatch(/hello from nethost\.1/);
     const other = NODES.find((n) => n !== home)!;
-    await expect(get(NODE_ADDRS[other], HOST_PORT)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(httpGet(NODE_ADDRS[other], HOST_PORT)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('1,000 requests through one node: every replica on every node within 10% of an even share', async () => {
     const counts = new Map<string, number>();
     for (let i = 0; i < 1000; i++) {
-      const s = slotOf(await get(NODE_ADDRS.w1, PORT));
+      const s = slotOf(await httpGet(NODE_ADDRS.w1, PORT));
       counts.set(s, (counts.get(s) ?? 0) + 1);
     }
     console.log(`ingress: per replica ${JSON.stringify(Object.fromEntries(counts))}`);
@@ -180,7 +166,7 @@ describe('overlay networking across 5 nodes', () => {
       while (!stop && Date.now() < end) {
         const node = NODES[i++ % NODES.length]!;
         try {
-          const body = await get(NODE_ADDRS[node], PORT);
+          const body = await httpGet(NODE_ADDRS[node], PORT);
           if (body.includes('hello from')) ok++;
           else failures.push(`${node}: ${body}`);
         } catch (err) {

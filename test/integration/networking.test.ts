@@ -1,5 +1,5 @@
+import { httpGet } from './helpers/http.js';
 import { execFile } from 'node:child_process';
-import { request } from 'node:http';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonProcess } from './helpers/daemon.js';
@@ -61,23 +61,6 @@ async function lookup(service: string, name: string): Promise<string[] | 'NXDOMA
 /** Which task answered: demo-web says `hello from web.<slot> (task <id>, ...)`. */
 async function fetchFromTask(service: string, url: string): Promise<string> {
   return inTask(service, ['timeout', '3', 'wget', '-qO-', url]);
-}
-
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: '/', agent: false, timeout: 3000 },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve(body));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 async function tasksOf(service: string): Promise<{ addr: string; id: string }[]> {
@@ -213,7 +196,7 @@ describe('data plane on one node (real engine)', () => {
   it('serves the published port on the node, round robin over every task', async () => {
     const counts = new Map<string, number>();
     for (let i = 0; i < 30; i++) {
-      const body = await get(PORT);
+      const body = await httpGet('127.0.0.1', PORT);
       const slot = /hello from web\.(\d)/.exec(body)?.[1] ?? 'bad';
       counts.set(slot, (counts.get(slot) ?? 0) + 1);
     }
@@ -225,7 +208,7 @@ describe('data plane on one node (real engine)', () => {
   });
 
   it('binds a host-mode port on the node of the task, through the engine', async () => {
-    expect(await get(HOST_PORT)).toMatch(/hello from hostweb\.1/);
+    expect(await httpGet('127.0.0.1', HOST_PORT)).toMatch(/hello from hostweb\.1/);
     const info = await docker.getContainer(await containerOf('hostweb')).inspect();
     expect(info.HostConfig.PortBindings).toEqual({
       '80/tcp': [{ HostIp: '', HostPort: `${HOST_PORT}` }],
@@ -259,7 +242,7 @@ describe('data plane on one node (real engine)', () => {
       const end = Date.now() + 30_000;
       while (!stop && Date.now() < end) {
         try {
-          const body = await get(PORT);
+          const body = await httpGet('127.0.0.1', PORT);
           if (body.includes('hello from web')) ok++;
           else failures.push(body);
         } catch (err) {

@@ -44,3 +44,23 @@ export interface NetMapTask {
   nodeAddr: string;
   networks: { networkId: string; addr: string }[];
 }
+
+/** A docker bridge network standing for one overlay network on one node. */
+export interface BridgeSpec {
+  name: string;
+  /** Linux bridge name (the VXLAN device is enslaved to it). */
+  bridge: string;
+  subnet: string;
+  /** This node's own address on the overlay. */
+  gateway: string;
+  mtu: number;
+}
+
+/** A task's network settings for its container, from the node's data plane. */
+export interface TaskEndpoints {
+  /** Docker networks with the task's address on each; the first is the container's primary. */
+  networks: { name: string; ip: string }[];
+  /** The node's DNS server on the task's first network. */
+  dns: string[];
+  hostPorts: { target: number; published: number; protocol: 'tcp' | 'udp' }[];
+}

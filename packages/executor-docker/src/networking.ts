@@ -1,13 +1,8 @@
 import type Docker from 'dockerode';
-import type { Task } from '@swarmlet/api-types';
-import { statusCode, toExecutorError } from './errors.js';
+import type { BridgeSpec, Task, TaskEndpoints } from '@swarmlet/api-types';
 
-/** A task's network settings (the node data plane's `TaskEndpoints`). */
-export interface TaskEndpoints {
-  networks: { name: string; ip: string }[];
-  dns: string[];
-  hostPorts: { target: number; published: number; protocol: 'tcp' | 'udp' }[];
-}
+export type { BridgeSpec, TaskEndpoints };
+import { statusCode, toExecutorError } from './errors.js';
 
 /**
  * What the executor asks of the node's data plane (`NodeDataPlane` in @swarmlet/network).
@@ -29,14 +24,6 @@ export interface TaskNetworking {
 
 /** Label on the docker networks the data plane creates. */
 export const NETWORK_LABEL = 'io.swarmlet.overlay';
-
-export interface BridgeSpec {
-  name: string;
-  bridge: string;
-  subnet: string;
-  gateway: string;
-  mtu: number;
-}
 
 /**
  * The docker side of an overlay on one node: a bridge network with the overlay's subnet, a

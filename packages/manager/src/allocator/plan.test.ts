@@ -1,5 +1,5 @@
 import type { Network, Node, Service, Task } from '@swarmlet/api-types';
-import { sampleService, sampleTask } from '@swarmlet/store';
+import { sampleNode, sampleService, sampleTask } from '@swarmlet/store';
 import { describe, expect, it } from 'vitest';
 import { planAllocation, type AllocState } from './plan.js';
 
@@ -14,18 +14,7 @@ function network(id: string, n: number, subnet = ''): Network {
 }
 
 function node(id: string, n: number): Node {
-  return {
-    id,
-    meta: meta(n),
-    spec: { role: 'worker', availability: 'active', labels: {} },
-    description: {
-      hostname: id,
-      platform: { os: 'linux', arch: 'x86_64' },
-      resources: { nanoCpus: 1e9, memoryBytes: 1e9 },
-      engine: { version: '20.10', labels: {} },
-    },
-    status: { state: 'ready', message: '', addr: `192.168.0.${n}` },
-  };
+  return { ...sampleNode(id, 'ready', `192.168.0.${n}`), meta: meta(n) };
 }
 
 /** Applies a plan to the state, as the allocator's batch would. */

@@ -1,5 +1,5 @@
 import { isSwarmletError, silentLogger, type Task } from '@swarmlet/api-types';
-import { MemoryStore, sampleTask } from '@swarmlet/store';
+import { MemoryStore, sampleNode, sampleTask } from '@swarmlet/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Allocator } from '../allocator/allocator.js';
 import { contains, parseCidr, parseIp } from '../allocator/ipam.js';
@@ -135,19 +135,7 @@ describe('networks through the control API and the allocator', () => {
     allocator = new Allocator({ store, log: silentLogger });
     allocator.start();
     await api.createService({ name: 'first', task: image });
-    await store.update((tx) =>
-      tx.create('node', {
-        id: 'n1',
-        spec: { role: 'worker', availability: 'active', labels: {} },
-        description: {
-          hostname: 'n1',
-          platform: { os: 'linux', arch: 'x86_64' },
-          resources: { nanoCpus: 1e9, memoryBytes: 1e9 },
-          engine: { version: '', labels: {} },
-        },
-        status: { state: 'ready', message: '', addr: '192.168.5.1' },
-      }),
-    );
+    await store.update((tx) => tx.create('node', sampleNode('n1', 'ready', '192.168.5.1')));
     const nodeAddr = (): string | undefined =>
       store.view((tx) => tx.get('node', 'n1')?.networks?.[0]?.addr);
     await until(() => nodeAddr() !== undefined);

@@ -1,5 +1,5 @@
 import type { Network, Node, Service, Task } from '@swarmlet/api-types';
-import { sampleService, sampleTask } from '@swarmlet/store';
+import { sampleNode, sampleService, sampleTask } from '@swarmlet/store';
 import { describe, expect, it } from 'vitest';
 import { computeNetMap, type NetMapState } from './netmap.js';
 
@@ -7,16 +7,8 @@ const meta = { version: 1, createdAt: '', updatedAt: '' };
 
 function node(id: string, addr: string, state: Node['status']['state'], nets: string[]): Node {
   return {
-    id,
+    ...sampleNode(id, state, addr),
     meta,
-    spec: { role: 'worker', availability: 'active', labels: {} },
-    description: {
-      hostname: id,
-      platform: { os: 'linux', arch: 'x86_64' },
-      resources: { nanoCpus: 1e9, memoryBytes: 1e9 },
-      engine: { version: '20.10', labels: {} },
-    },
-    status: { state, message: '', addr },
     networks: nets.map((n, i) => ({ networkId: n, addr: `10.0.${i}.${addr.slice(-1)}/24` })),
   };
 }

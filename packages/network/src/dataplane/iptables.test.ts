@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  INGRESS_NAT_JUMPS,
-  applyChains,
-  jumpsTo,
-  removeChains,
-  sandboxVipRules,
-  type ChainJump,
-} from './iptables.js';
+import { applyChains, jumpsTo, removeChains } from './iptables.js';
+import { INGRESS_NAT_JUMPS, sandboxVipRules, type ChainJump } from './rules.js';
 import { RecordingShell, commandFailure, type RecordedCall } from './testing.js';
 
 const NAT_JUMP: ChainJump = {

@@ -1,31 +1,7 @@
-/**
- * iptables IO: `applyChains` and `removeChains`, plus the pure rule generators of rules.ts
- * re-exported (one import for callers).
- */
+/** iptables IO: `applyChains` and `removeChains` (the rule text comes from rules.ts). */
 import type { ChainJump } from './rules.js';
 import { DataPlaneError, commandFailedWith, type Shell } from './shell.js';
 import { checkChainName } from './validate.js';
-
-export {
-  INGRESS_CHAIN,
-  INGRESS_FILTER_JUMPS,
-  INGRESS_FORWARD_CHAIN,
-  INGRESS_MARK,
-  INGRESS_MARK_MASK,
-  INGRESS_NAT_JUMPS,
-  INGRESS_POSTROUTING_CHAIN,
-  SANDBOX_VIP_JUMPS,
-  SANDBOX_VIP_REJECT_JUMPS,
-  VIP_CHAIN,
-  VIP_REJECT_CHAIN,
-  ingressFilterRules,
-  ingressNatRules,
-  sandboxVipRejectRules,
-  sandboxVipRules,
-  type ChainJump,
-  type IngressPort,
-  type VipRule,
-} from './rules.js';
 
 /** The tables `applyChains` manages. */
 export type IptablesTable = 'nat' | 'filter';

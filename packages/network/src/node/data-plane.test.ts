@@ -2,7 +2,8 @@ import { connect, createServer, type Server } from 'node:net';
 import type { NetMap } from '@swarmlet/api-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingShell, commandFailure } from '../dataplane/index.js';
-import { NodeDataPlane, type BridgeSpec } from './data-plane.js';
+import type { BridgeSpec } from '@swarmlet/api-types';
+import { NodeDataPlane } from './data-plane.js';
 
 class FakeBridges {
   readonly ensured: BridgeSpec[] = [];

@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { silentLogger, type Logger, type NetMap, type NetMapNetwork } from '@swarmlet/api-types';
+import {
+  silentLogger,
+  type BridgeSpec,
+  type Logger,
+  type NetMap,
+  type NetMapNetwork,
+  type TaskEndpoints,
+} from '@swarmlet/api-types';
 import { DnsServer } from '../dns/server.js';
 import { ServiceRecords, type DnsRecords } from '../dns/records.js';
 import { parseResolvConf, formatUpstream } from '../dns/upstreams.js';
@@ -37,17 +44,6 @@ import {
   type IngressTarget,
 } from './plan.js';
 
-/** A docker bridge network standing for one overlay network on this node. */
-export interface BridgeSpec {
-  name: string;
-  /** Linux bridge name. */
-  bridge: string;
-  subnet: string;
-  /** This node's own address on the overlay. */
-  gateway: string;
-  mtu: number;
-}
-
 /** The engine side of the data plane (implemented over dockerode in executor-docker). */
 export interface BridgeNetworks {
   /** Creates the network if missing, recreates it if its subnet or gateway differ. */
@@ -72,15 +68,6 @@ export interface NodeDataPlaneOptions {
   kernelIngress?: boolean;
   /** Delay before a serving task is stopped (see `drainMs`). Default 1000 ms. */
   drainMs?: number;
-}
-
-/** A task's network settings for its container. */
-export interface TaskEndpoints {
-  /** Docker networks with the task's address on each; the first is the container's primary. */
-  networks: { name: string; ip: string }[];
-  /** The node's DNS server on the task's first network. */
-  dns: string[];
-  hostPorts: { target: number; published: number; protocol: 'tcp' | 'udp' }[];
 }
 
 interface Sandbox {
