@@ -6,7 +6,8 @@
 #   scripts/quickstart.sh purge    `down`, then delete the state dir and the CLI wrappers
 #
 # Environment: SWARMLET_DATA_DIR (default /var/lib/swarmlet), SWARMLET_SOCKET
-# (default /var/run/swarmlet.sock). Logs go to /var/log/swarmletd.log.
+# (default /var/run/swarmlet.sock), DEMO_PORT (published port of the demo, default 8080). Logs go
+# to /var/log/swarmletd.log.
 set -euo pipefail
 
 SCRIPT_NAME=quickstart
@@ -20,6 +21,7 @@ SOCKET=${SWARMLET_SOCKET:-/var/run/swarmlet.sock}
 PIDFILE=/var/run/swarmletd.pid
 LOGFILE=/var/log/swarmletd.log
 BIN_DIR=/usr/local/bin
+DEMO_PORT=${DEMO_PORT:-8080}
 export SWARMLET_SOCKET="$SOCKET"
 
 swarmlet() { node "$ROOT/cmd/swarmlet/dist/main.js" "$@"; }
@@ -60,17 +62,17 @@ up() {
   start_daemon
   if swarmlet info --format json | grep -Eq '"state": ?"inactive"'; then swarmlet init; fi
   if ! swarmlet service inspect demo >/dev/null 2>&1; then
-    swarmlet service create --name demo --replicas 3 swarmlet/demo-web:latest
+    swarmlet service create --name demo --replicas 3 -p "$DEMO_PORT:80" swarmlet/demo-web:latest
   fi
   echo
   swarmlet service ls
   echo
   swarmlet service ps demo
   echo
-  log "each replica answers with its own name:"
-  for c in $(docker ps -q --filter label=io.swarmlet.service.name=demo); do
-    ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c")
-    printf '  curl http://%s/  ->  %s\n' "$ip" "$(timeout 3 curl -s "http://$ip/" || echo '(no answer)')"
+  log "the published port answers round robin over the replicas (each names itself):"
+  for _ in 1 2 3 4; do
+    printf '  curl http://127.0.0.1:%s/  ->  %s\n' "$DEMO_PORT" \
+      "$(timeout 3 curl -s "http://127.0.0.1:$DEMO_PORT/" || echo '(no answer)')"
   done
   echo
   log "ready in $(elapsed_s "$t") s. Try: swarmlet service scale demo=10; swarmlet service ps demo"
@@ -96,6 +98,8 @@ down() {
 }
 
 purge() {
+  # Leaving tears down this node's overlay networks, VXLAN devices and ingress rules.
+  if daemon_running; then swarmlet leave --force >/dev/null 2>&1 || true; fi
   down
   local left
   left=$(docker ps -aq --filter label=io.swarmlet.task.id)
