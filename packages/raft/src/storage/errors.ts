@@ -8,6 +8,11 @@ export const StorageFaultCode = {
   Inconsistent: 'inconsistent',
   /** The storage was closed, or a previous write failed and left it unusable. */
   Closed: 'closed',
+  /**
+   * Sealed (encrypted) data on disk that this storage cannot open: no cipher was
+   * given, or its key does not open the data. Nothing on disk was changed.
+   */
+  Sealed: 'sealed',
 } as const;
 /** Union of `StorageFaultCode` values. */
 export type StorageFaultCode = (typeof StorageFaultCode)[keyof typeof StorageFaultCode];

@@ -8,12 +8,13 @@ import {
   type HardState,
   type Snapshot,
 } from '../types.js';
+import type { PayloadCipher } from './cipher.js';
 import { encodeWith, writeEntry, writeHardState, writeSnapshotMeta } from './codec.js';
 import { StorageFaultCode, StorageFaultError } from './errors.js';
 import { MemoryBackedLog } from './memory.js';
 import { encodeRecord, RecordType } from './record.js';
 import { replay } from './replay.js';
-import { readLatestSnapFile, snapDir, writeSnapFile } from './snap-file.js';
+import { readLatestSnapFile, removeSnapTemps, snapDir, writeSnapFile } from './snap-file.js';
 import { type RaftStorage, SerialQueue } from './storage.js';
 import { Wal, type WalOptions, walDir } from './wal.js';
 
@@ -21,15 +22,36 @@ import { Wal, type WalOptions, walDir } from './wal.js';
 export interface FileStorageOptions extends WalOptions {
   /** Membership to start with when the directory holds no state yet (bootstrap). */
   initialConf?: ConfState;
+  /**
+   * Seals every entry's data and every snapshot's data written from now on
+   * (encryption at rest; see the package README). Required to open a
+   * directory holding sealed data; a directory written without one opens
+   * with one (its old records are read as plaintext).
+   */
+  cipher?: PayloadCipher;
 }
 
-/** What recovery had to repair when opening, for logs and tests. */
+/** What recovery had to repair or found when opening, for logs and tests. */
 export interface OpenReport {
   truncatedTail?: { file: string; offset: number };
+  /**
+   * Set when opened with a cipher but plaintext written without one is still
+   * on disk: plaintext entry records in the WAL (overwritten ones included)
+   * and whether the snapshot file is plaintext. They go away as snapshots
+   * replace the snapshot file and compaction drops old WAL segments.
+   */
+  plaintext?: { entries: number; snapshot: boolean };
 }
 
-function entryRecord(e: Entry): Buffer {
-  return encodeRecord(RecordType.Entry, encodeWith(writeEntry, e, e.data.byteLength + 24));
+function entryRecord(e: Entry, cipher: PayloadCipher | undefined): Buffer {
+  if (cipher === undefined) {
+    return encodeRecord(RecordType.Entry, encodeWith(writeEntry, e, e.data.byteLength + 24));
+  }
+  const sealed: Entry = { ...e, data: cipher.seal(e.data) };
+  return encodeRecord(
+    RecordType.SealedEntry,
+    encodeWith(writeEntry, sealed, sealed.data.byteLength + 24),
+  );
 }
 
 function hardStateRecord(hs: HardState): Buffer {
@@ -42,6 +64,8 @@ function hardStateRecord(hs: HardState): Buffer {
  * the core's synchronous reads. Every write is fsynced before its promise
  * resolves and only then becomes visible to readers. On open, a torn last
  * record is cut off; mid-log damage throws `StorageFaultError('wal-corrupt')`.
+ * With `opts.cipher`, entry and snapshot data are sealed on disk; memory and
+ * every read hold plaintext.
  */
 export class FileStorage extends MemoryBackedLog implements RaftStorage {
   private readonly queue = new SerialQueue();
@@ -55,22 +79,32 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
     mem: MemoryStorage,
     private readonly wal: Wal,
     private readonly dir: string,
+    private readonly cipher: PayloadCipher | undefined,
     /** What recovery repaired while opening. */
     readonly openReport: OpenReport,
   ) {
     super(mem);
   }
 
-  /** Opens or creates the storage in `dir`, replaying snapshot and WAL. */
+  /**
+   * Opens or creates the storage in `dir`, replaying snapshot and WAL. Every
+   * sealed record is opened before anything on disk changes, so a missing or
+   * wrong key (`StorageFaultError('sealed')`) leaves the directory as it was;
+   * only then are a torn tail and leftover temp files removed.
+   */
   static async open(dir: string, opts: FileStorageOptions = {}): Promise<FileStorage> {
     await fsp.mkdir(dir, { recursive: true });
-    let snap = await readLatestSnapFile(snapDir(dir));
+    const { cipher } = opts;
+    const snapFile = await readLatestSnapFile(snapDir(dir), cipher);
     const { wal, recovery } = await Wal.open(walDir(dir), opts);
-    if (snap === undefined && recovery.records.length === 0 && opts.initialConf !== undefined) {
-      snap = { meta: { index: 0, term: 0, confState: opts.initialConf }, data: new Uint8Array(0) };
-      await writeSnapFile(snapDir(dir), snap);
-    }
-    const log = replay(recovery.records, snap, dir);
+    let snap = snapFile?.snapshot;
+    const conf = opts.initialConf;
+    const bootstrap = snap === undefined && recovery.records.length === 0 && conf !== undefined;
+    if (bootstrap) snap = { meta: { index: 0, term: 0, confState: conf }, data: new Uint8Array(0) };
+    const log = replay(recovery.records, snap, dir, cipher);
+    await removeSnapTemps(snapDir(dir));
+    await wal.cutTornTail();
+    if (bootstrap) await writeSnapFile(snapDir(dir), log.snapshot, cipher);
     const mem = MemoryStorage.withConf(log.snapshot.meta.confState);
     mem.applySnapshot(log.snapshot);
     mem.append(log.entries);
@@ -81,7 +115,11 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
     const report: OpenReport = recovery.truncatedTail
       ? { truncatedTail: recovery.truncatedTail }
       : {};
-    return new FileStorage(mem, wal, dir, report);
+    const plainSnap = snapFile !== undefined && !snapFile.sealed;
+    if (cipher !== undefined && (log.plainEntries > 0 || plainSnap)) {
+      report.plaintext = { entries: log.plainEntries, snapshot: plainSnap };
+    }
+    return new FileStorage(mem, wal, dir, cipher, report);
   }
 
   /** WAL segment file names currently on disk, oldest first. */
@@ -101,7 +139,7 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
           `gap: ${head.index} > ${this.mem.lastIndex() + 1}`,
         );
       }
-      const recs = fresh.map(entryRecord);
+      const recs = fresh.map((e) => entryRecord(e, this.cipher));
       if (hardState !== undefined) recs.push(hardStateRecord(hardState));
       if (recs.length === 0) return;
       await this.wal.append(recs);
@@ -119,7 +157,7 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
       if (snap.meta.index < this.mem.snapshot().meta.index) {
         throw new RaftStorageError(StorageErrorCode.SnapshotOutOfDate);
       }
-      await this.snapQueue.run(() => writeSnapFile(snapDir(this.dir), snap));
+      await this.snapQueue.run(() => writeSnapFile(snapDir(this.dir), snap, this.cipher));
       await this.wal.append([
         encodeRecord(RecordType.Snapshot, encodeWith(writeSnapshotMeta, snap.meta)),
       ]);
@@ -140,7 +178,7 @@ export class FileStorage extends MemoryBackedLog implements RaftStorage {
       }
       if (index > this.mem.lastIndex()) throw new RaftStorageError(StorageErrorCode.Unavailable);
       const meta = { index, term: this.mem.term(index), confState };
-      await writeSnapFile(snapDir(this.dir), { meta, data });
+      await writeSnapFile(snapDir(this.dir), { meta, data }, this.cipher);
     });
     return written.then(() =>
       this.write(async () => this.mem.createSnapshot(index, confState, data)),

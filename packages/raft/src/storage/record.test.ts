@@ -13,6 +13,13 @@ describe('WAL record framing', () => {
     expect(records.map((r) => r.offset)).toEqual([0, 12]);
   });
 
+  it('accepts sealed entry records', () => {
+    const buf = Buffer.concat([rec('one'), encodeRecord(RecordType.SealedEntry, Buffer.from('x'))]);
+    const { records } = scanRecords(buf, 'f', false);
+    expect(records.map((r) => r.type)).toEqual([RecordType.Entry, RecordType.SealedEntry]);
+    expect(records[1]).toMatchObject({ file: 'f', offset: 12 });
+  });
+
   it('a partial last record is a torn tail when allowed', () => {
     const whole = Buffer.concat([rec('one'), rec('two')]);
     for (let cut = 13; cut < whole.length; cut++) {

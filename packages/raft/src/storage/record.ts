@@ -13,6 +13,8 @@ export const RecordType = {
   HardState: 2,
   /** A snapshot from the leader replaced the whole log (codec.writeSnapshotMeta). */
   Snapshot: 3,
+  /** An `Entry` record whose data is sealed by the storage's `PayloadCipher`; metadata in the clear. */
+  SealedEntry: 4,
 } as const;
 /** Union of `RecordType` values. */
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
@@ -22,10 +24,11 @@ export const HEADER_BYTES = 8;
 /** Largest record accepted on read; larger lengths are treated as damage. */
 export const MAX_RECORD_BYTES = 512 * 1024 * 1024;
 
-/** A decoded record: its type, its payload (a view) and where it started in its file. */
+/** A decoded record: its type, its payload (a view) and where it started in which file. */
 export interface RawRecord {
   type: RecordType;
   payload: Uint8Array;
+  file: string;
   offset: number;
 }
 
@@ -40,7 +43,7 @@ export function encodeRecord(type: RecordType, payload: Uint8Array): Buffer {
 }
 
 function isRecordType(t: number | undefined): t is RecordType {
-  return t === RecordType.Entry || t === RecordType.HardState || t === RecordType.Snapshot;
+  return t !== undefined && t >= RecordType.Entry && t <= RecordType.SealedEntry;
 }
 
 /** Length of the valid record at `pos`, or -1 if there is none there. */
@@ -90,7 +93,7 @@ export function scanRecords(buf: Buffer, file: string, tailAllowed: boolean): Sc
     }
     const type = buf[pos + HEADER_BYTES] as RecordType;
     const payload = buf.subarray(pos + HEADER_BYTES + 1, pos + HEADER_BYTES + len);
-    records.push({ type, payload, offset: pos });
+    records.push({ type, payload, file, offset: pos });
     pos += HEADER_BYTES + len;
   }
   return { records, validEnd: pos };

@@ -1,5 +1,6 @@
 import type { Entry, HardState, Snapshot } from '../types.js';
 import { ByteReader } from './bytes.js';
+import { openSealed, type PayloadCipher } from './cipher.js';
 import { readEntry, readHardState, readSnapshotMeta } from './codec.js';
 import { StorageFaultCode, StorageFaultError } from './errors.js';
 import { type RawRecord, RecordType } from './record.js';
@@ -10,6 +11,8 @@ export interface ReplayedLog {
   snapshot: Snapshot;
   /** Live entries after the snapshot, contiguous from snapshot index + 1. */
   entries: Entry[];
+  /** Entry records read from plaintext `Entry` records (written before a cipher was set). */
+  plainEntries: number;
 }
 
 /** Term of the entry just before `entries`; -1 when replay started mid-log. */
@@ -63,23 +66,36 @@ function applySnapshotFile(c: Cursor, snap: Snapshot, file: string): void {
   c.baseTerm = term;
 }
 
+/** Decodes a `SealedEntry` record: metadata as is, data opened with `cipher`. */
+function readSealedEntry(rec: RawRecord, cipher: PayloadCipher | undefined): Entry {
+  const e = readEntry(new ByteReader(rec.payload));
+  return { ...e, data: openSealed(cipher, e.data, rec.file, rec.offset) };
+}
+
 /**
  * Rebuilds the log from WAL `records` (oldest first) and the newest snapshot:
  * entry records append with overwrite, snapshot markers replace the log, the
  * last hard state wins; finally the snapshot cuts off everything it covers.
+ * Every sealed entry is opened with `cipher`, overwritten ones included, so a
+ * missing or wrong key always fails here (`StorageFaultError('sealed')`).
  * Throws `StorageFaultError('inconsistent')` if the result has a hole.
  */
 export function replay(
   records: readonly RawRecord[],
   snap: Snapshot | undefined,
   dir: string,
+  cipher?: PayloadCipher,
 ): ReplayedLog {
   const c: Cursor = { baseIndex: 0, baseTerm: 0, entries: [] };
   let hardState: HardState = { term: 0, vote: '', commit: 0 };
+  let plainEntries = 0;
   for (const rec of records) {
     const r = new ByteReader(rec.payload);
-    if (rec.type === RecordType.Entry) applyEntry(c, readEntry(r));
-    else if (rec.type === RecordType.HardState) hardState = readHardState(r);
+    if (rec.type === RecordType.SealedEntry) applyEntry(c, readSealedEntry(rec, cipher));
+    else if (rec.type === RecordType.Entry) {
+      applyEntry(c, readEntry(r));
+      plainEntries++;
+    } else if (rec.type === RecordType.HardState) hardState = readHardState(r);
     else {
       const meta = readSnapshotMeta(r);
       c.baseIndex = meta.index;
@@ -96,5 +112,5 @@ export function replay(
       dir,
     );
   }
-  return { hardState, snapshot, entries: c.entries };
+  return { hardState, snapshot, entries: c.entries, plainEntries };
 }

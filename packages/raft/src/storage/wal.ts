@@ -31,6 +31,7 @@ export interface WalRecovery {
  */
 export class Wal {
   private closed = false;
+  private tornTail: { file: string; offset: number } | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -41,10 +42,13 @@ export class Wal {
   ) {}
 
   /**
-   * Opens (creating if needed) the WAL in `dir` and replays it. A torn tail of
-   * the last segment is truncated and fsynced; any other damage throws
-   * `StorageFaultError('wal-corrupt')`. The returned WAL has no open segment
-   * until `rollover` is called; callers always roll over once after replay.
+   * Opens (creating if needed) the WAL in `dir` and reads it, changing no file.
+   * A torn tail of the last segment is left out of the records and reported in
+   * `recovery.truncatedTail`; callers cut it with `cutTornTail()` once they
+   * accept the records (FileStorage first checks it can open sealed ones). Any
+   * other damage throws `StorageFaultError('wal-corrupt')`. The returned WAL
+   * has no open segment until `rollover` is called; callers always cut the
+   * tail and roll over once after replay.
    */
   static async open(
     dir: string,
@@ -59,14 +63,19 @@ export class Wal {
       const buf = await fsp.readFile(file);
       const last = i === segments.length - 1;
       const scan = scanRecords(buf, file, last);
-      if (scan.validEnd < buf.length) {
-        await truncateFile(file, scan.validEnd);
-        recovery.truncatedTail = { file, offset: scan.validEnd };
-      }
+      if (scan.validEnd < buf.length) recovery.truncatedTail = { file, offset: scan.validEnd };
       for (const r of scan.records) recovery.records.push(r);
     }
     const wal = new Wal(dir, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, segments, undefined, 0);
+    wal.tornTail = recovery.truncatedTail;
     return { wal, recovery };
+  }
+
+  /** Truncates (and fsyncs) the torn tail `open` found, if any. Call before the first `rollover`. */
+  async cutTornTail(): Promise<void> {
+    const tail = this.tornTail;
+    this.tornTail = undefined;
+    if (tail !== undefined) await truncateFile(tail.file, tail.offset);
   }
 
   /** True once the open segment has reached the rollover size. */
