@@ -6,8 +6,7 @@ import { readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// TaskFiles is not in the package index yet (index.ts is owned by the executor's integrator).
-import { TaskFiles, type TaskFile } from '../../packages/executor-docker/src/task-files.js';
+import { TaskFiles, type TaskFile } from '@swarmlet/executor-docker';
 import {
   dockerClient,
   removeContainersByLabel,

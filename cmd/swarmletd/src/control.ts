@@ -5,6 +5,10 @@ import {
   type ApiTokenCreated,
   type ApiTokenInfo,
   type ClusterView,
+  type Config,
+  type DataCreateRequest,
+  type DataUpdateRequest,
+  type SecretView,
   type ControlApi,
   type Info,
   type InitRequest,
@@ -135,6 +139,54 @@ export class DaemonControl implements ControlApi, SwarmApi {
     return this.write(
       (l) => l.api.removeNetwork(ref),
       (c) => c.removeNetwork(ref),
+    );
+  }
+  listSecrets(): Promise<SecretView[]> {
+    return this.read().api.listSecrets();
+  }
+  getSecret(ref: string): Promise<SecretView> {
+    return this.read().api.getSecret(ref);
+  }
+  createSecret(req: DataCreateRequest): Promise<SecretView> {
+    return this.write(
+      (l) => l.api.createSecret(req),
+      (c) => c.createSecret(req),
+    );
+  }
+  updateSecret(ref: string, req: DataUpdateRequest): Promise<SecretView> {
+    return this.write(
+      (l) => l.api.updateSecret(ref, req),
+      (c) => c.updateSecret(ref, req),
+    );
+  }
+  removeSecret(ref: string): Promise<void> {
+    return this.write(
+      (l) => l.api.removeSecret(ref),
+      (c) => c.removeSecret(ref),
+    );
+  }
+  listConfigs(): Promise<Config[]> {
+    return this.read().api.listConfigs();
+  }
+  getConfig(ref: string): Promise<Config> {
+    return this.read().api.getConfig(ref);
+  }
+  createConfig(req: DataCreateRequest): Promise<Config> {
+    return this.write(
+      (l) => l.api.createConfig(req),
+      (c) => c.createConfig(req),
+    );
+  }
+  updateConfig(ref: string, req: DataUpdateRequest): Promise<Config> {
+    return this.write(
+      (l) => l.api.updateConfig(ref, req),
+      (c) => c.updateConfig(ref, req),
+    );
+  }
+  removeConfig(ref: string): Promise<void> {
+    return this.write(
+      (l) => l.api.removeConfig(ref),
+      (c) => c.removeConfig(ref),
     );
   }
   async joinTokens(): Promise<JoinTokens> {

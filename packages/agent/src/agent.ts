@@ -6,6 +6,7 @@ import type {
   NetMap,
   SessionChannel,
   Task,
+  TaskFilesPayload,
   TaskStatus,
 } from '@swarmlet/api-types';
 import type { Executor } from './executor.js';
@@ -121,6 +122,11 @@ export class Agent {
       case 'netmap':
         this.opts.onNetMap?.(msg.map);
         return;
+      case 'configs':
+        void this.opts.executor
+          .updateConfigs?.(msg.configs)
+          .catch((err: unknown) => this.opts.log.warn({ err }, 'updating configs failed'));
+        return;
       case 'error':
         this.opts.log.error({ error: msg.message }, 'manager refused the session');
         return;
@@ -156,7 +162,7 @@ export class Agent {
     if (c.action === 'update') {
       const existing = this.runners.get(c.task.id);
       if (existing) return existing.update(c.task);
-      this.startRunner(c.task);
+      this.startRunner(c.task, c.files);
       return;
     }
     const runner = this.runners.get(c.taskId);
@@ -165,9 +171,9 @@ export class Agent {
     void this.removeTask(c.taskId, runner);
   }
 
-  private startRunner(task: Task): void {
+  private startRunner(task: Task, files?: TaskFilesPayload): void {
     const runner = new TaskRunner(task, {
-      ctlr: this.opts.executor.controller(task),
+      ctlr: this.opts.executor.controller(task, files),
       report: (id, status) => this.report(id, status),
       engineSlots: this.engineSlots,
       onError: (id, error) =>

@@ -1,4 +1,4 @@
-import type { NodeDescription, Task } from '@swarmlet/api-types';
+import type { FilePayload, NodeDescription, Task, TaskFilesPayload } from '@swarmlet/api-types';
 
 /**
  * The contract between the agent and a container runtime (swarmkit's agent/exec).
@@ -8,8 +8,13 @@ import type { NodeDescription, Task } from '@swarmlet/api-types';
 export interface Executor {
   /** Hostname, platform, resources and engine facts reported to managers at registration. */
   describe(): Promise<NodeDescription>;
-  /** A controller for one task. Cheap; does no IO until a method is called. */
-  controller(task: Task): TaskController;
+  /**
+   * A controller for one task. Cheap; does no IO until a method is called. `files` holds the
+   * data of the secrets and configs the task mounts (kept in memory, never on disk).
+   */
+  controller(task: Task, files?: TaskFilesPayload): TaskController;
+  /** New values of configs: tasks on this node that mount them see them in place. Optional. */
+  updateConfigs?(configs: FilePayload[]): Promise<void>;
   /**
    * Every container this executor manages on the node (found by label), for adoption after a
    * restart and for removing containers whose task no longer exists.

@@ -103,21 +103,84 @@ export const NetworkCreateRequestSchema = Type.Object({
 });
 export type NetworkCreateRequest = Static<typeof NetworkCreateRequestSchema>;
 
-/** Declared for the secrets issue. `data` is base64 and is never returned by the API. */
+export const SECRET_TYPES = ['opaque', 'tls'] as const;
+export type SecretType = (typeof SECRET_TYPES)[number];
+
+/** What `secret inspect` shows of a `tls` secret's certificate. */
+export const TlsInfoSchema = Type.Object({
+  subject: Type.String(),
+  issuer: Type.String(),
+  notBefore: Type.String(),
+  notAfter: Type.String(),
+});
+export type TlsInfo = Static<typeof TlsInfoSchema>;
+
+/**
+ * A secret as stored. `data` is base64 and is never returned by the API (see `SecretView`); on a
+ * manager's disk it is inside the encrypted Raft log. `meta.version` changes with every update
+ * (`secret update` stores a new value under the same name).
+ */
 export const SecretSchema = Type.Object({
   id: Type.String(),
   meta: MetaSchema,
-  spec: Type.Object({ name: Type.String(), labels: LabelsSchema, data: Type.String() }),
+  spec: Type.Object({
+    name: Type.String(),
+    labels: LabelsSchema,
+    data: Type.String(),
+    type: Type.Optional(Type.Enum(SECRET_TYPES)),
+  }),
+  tls: Type.Optional(TlsInfoSchema),
 });
 export type Secret = Static<typeof SecretSchema>;
 
-/** Declared for the secrets issue. `data` is base64. */
+/** A secret as the API shows it: everything but the data, plus its size. */
+export const SecretViewSchema = Type.Object({
+  id: Type.String(),
+  meta: MetaSchema,
+  spec: Type.Object({
+    name: Type.String(),
+    labels: LabelsSchema,
+    type: Type.Enum(SECRET_TYPES),
+  }),
+  size: Type.Integer(),
+  tls: Type.Optional(TlsInfoSchema),
+});
+export type SecretView = Static<typeof SecretViewSchema>;
+
+export function toSecretView(s: Secret): SecretView {
+  const view: SecretView = {
+    id: s.id,
+    meta: s.meta,
+    spec: { name: s.spec.name, labels: s.spec.labels, type: s.spec.type ?? 'opaque' },
+    size: Buffer.from(s.spec.data, 'base64').byteLength,
+  };
+  if (s.tls) view.tls = s.tls;
+  return view;
+}
+
+/** A config: like a secret, but its data (base64) is shown by the API. */
 export const ConfigSchema = Type.Object({
   id: Type.String(),
   meta: MetaSchema,
   spec: Type.Object({ name: Type.String(), labels: LabelsSchema, data: Type.String() }),
 });
 export type Config = Static<typeof ConfigSchema>;
+
+/** `secret create` / `config create`: data is base64. `type` is for secrets only. */
+export const DataCreateRequestSchema = Type.Object({
+  name: Type.String(),
+  labels: Type.Optional(LabelsSchema),
+  data: Type.String(),
+  type: Type.Optional(Type.Enum(SECRET_TYPES)),
+});
+export type DataCreateRequest = Static<typeof DataCreateRequestSchema>;
+
+/** `secret update` / `config update`: a new value under the same name (base64). */
+export const DataUpdateRequestSchema = Type.Object({
+  data: Type.String(),
+  version: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type DataUpdateRequest = Static<typeof DataUpdateRequestSchema>;
 
 /** The API's view of a stored cluster: secrets dropped, the CA certificate shown. */
 export function toClusterView(c: Cluster): ClusterView {

@@ -1,5 +1,13 @@
 import { Type, type Static } from 'typebox';
-import type { ClusterView, Network, NetworkCreateRequest } from './cluster.js';
+import type {
+  ClusterView,
+  Config,
+  DataCreateRequest,
+  DataUpdateRequest,
+  Network,
+  NetworkCreateRequest,
+  SecretView,
+} from './cluster.js';
 import type { Info, InitRequest } from './info.js';
 import type { Node, NodeRemoveOptions, NodeUpdateRequest } from './node.js';
 import { ServiceSchema, ServiceSpecInputSchema, type ServiceSpecInput } from './service.js';
@@ -78,4 +86,18 @@ export interface ControlApi {
   getNetwork(ref: string): Promise<Network>;
   /** FAILED_PRECONDITION while a service uses the network. */
   removeNetwork(ref: string): Promise<void>;
+  /** INVALID_ARGUMENT past 500 KB, for a bad name, or a `tls` secret without a matching pair. */
+  createSecret(req: DataCreateRequest): Promise<SecretView>;
+  listSecrets(): Promise<SecretView[]>;
+  getSecret(ref: string): Promise<SecretView>;
+  /** A new value under the same name; services using it roll their tasks onto it. */
+  updateSecret(ref: string, req: DataUpdateRequest): Promise<SecretView>;
+  /** FAILED_PRECONDITION while a service uses the secret. */
+  removeSecret(ref: string): Promise<void>;
+  createConfig(req: DataCreateRequest): Promise<Config>;
+  listConfigs(): Promise<Config[]>;
+  getConfig(ref: string): Promise<Config>;
+  /** A new value; running tasks see it in their mounted file within seconds, no restart. */
+  updateConfig(ref: string, req: DataUpdateRequest): Promise<Config>;
+  removeConfig(ref: string): Promise<void>;
 }

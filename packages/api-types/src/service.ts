@@ -34,8 +34,39 @@ export const ContainerSpecSchema = Type.Object({
 });
 export type ContainerSpec = Static<typeof ContainerSpecSchema>;
 
+/**
+ * A secret or config a task mounts: `target` is the file name under /run/secrets for secrets,
+ * an absolute path for configs. `id`/`name` are resolved by the manager from the user's source.
+ */
+export const FileReferenceSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  target: Type.String(),
+  uid: Type.Integer({ minimum: 0 }),
+  gid: Type.Integer({ minimum: 0 }),
+  mode: Type.Integer({ minimum: 0, maximum: 0o7777 }),
+});
+export type FileReference = Static<typeof FileReferenceSchema>;
+
+/**
+ * What a user writes: `--secret NAME` or `--secret source=,target=,uid=,gid=,mode=`. A stored
+ * `FileReference` (with `id`) is accepted too, so a service's own spec can be sent back.
+ */
+export const FileReferenceInputSchema = Type.Object({
+  source: Type.Optional(Type.String()),
+  id: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String()),
+  target: Type.Optional(Type.String()),
+  uid: Type.Optional(Type.Integer({ minimum: 0 })),
+  gid: Type.Optional(Type.Integer({ minimum: 0 })),
+  mode: Type.Optional(Type.Integer({ minimum: 0, maximum: 0o7777 })),
+});
+export type FileReferenceInput = Static<typeof FileReferenceInputSchema>;
+
 export const TaskSpecSchema = Type.Object({
   container: ContainerSpecSchema,
+  secrets: Type.Optional(Type.Array(FileReferenceSchema)),
+  configs: Type.Optional(Type.Array(FileReferenceSchema)),
   resources: Type.Object({ limits: ResourcesSchema, reservations: ResourcesSchema }),
   restartPolicy: RestartPolicySchema,
   /** Bumped by `service update --force` to restart every task. */
@@ -137,6 +168,8 @@ export const ServiceSpecInputSchema = Type.Object({
     ),
     restartPolicy: Type.Optional(Type.Partial(RestartPolicySchema)),
     forceUpdate: Type.Optional(Type.Integer({ minimum: 0 })),
+    secrets: Type.Optional(Type.Array(FileReferenceInputSchema)),
+    configs: Type.Optional(Type.Array(FileReferenceInputSchema)),
   }),
   /** Network names, ids or id prefixes; none: the `default` network. */
   networks: Type.Optional(Type.Array(Type.String())),

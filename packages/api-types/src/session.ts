@@ -19,11 +19,28 @@ export type ManagerMessage =
   | { type: 'assignments'; full: boolean; changes: AssignmentChange[] }
   /** The data plane's view (sent before the first assignments, then on every change). */
   | { type: 'netmap'; map: NetMap }
+  /** New values of configs that tasks on this node mount (updated in place, no restart). */
+  | { type: 'configs'; configs: FilePayload[] }
   | { type: 'error'; message: string };
 
-/** A task the node must run (`update`) or forget (`remove`: it may delete the container). */
+/**
+ * A task the node must run (`update`, with the data of the secrets and configs it mounts: only
+ * nodes running such a task ever receive them) or forget (`remove`: it may delete the container).
+ */
 export type AssignmentChange =
-  { action: 'update'; task: Task } | { action: 'remove'; taskId: string };
+  | { action: 'update'; task: Task; files?: TaskFilesPayload }
+  | { action: 'remove'; taskId: string };
+
+/** One secret's or config's data (base64), by id. */
+export interface FilePayload {
+  id: string;
+  data: string;
+}
+
+export interface TaskFilesPayload {
+  secrets: FilePayload[];
+  configs: FilePayload[];
+}
 
 export interface TaskStatusUpdate {
   taskId: string;

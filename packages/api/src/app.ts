@@ -11,6 +11,7 @@ import Fastify, {
 import { errorHandler, notFoundHandler } from './errors.js';
 import { infoRoutes } from './routes/info.js';
 import { networkRoutes } from './routes/networks.js';
+import { configRoutes, secretRoutes } from './routes/secrets.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { serviceRoutes } from './routes/services.js';
 import { swarmRoutes } from './routes/swarm.js';
@@ -92,6 +93,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(taskRoutes, opts);
   void app.register(nodeRoutes, opts);
   void app.register(networkRoutes, opts);
+  void app.register(secretRoutes, opts);
+  void app.register(configRoutes, opts);
   if (deps.swarm) void app.register(swarmRoutes, { swarm: deps.swarm, prefix: '/v1' });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -3,6 +3,10 @@ import type {
   ApiTokenCreated,
   ApiTokenInfo,
   ClusterView,
+  Config,
+  DataCreateRequest,
+  DataUpdateRequest,
+  SecretView,
   ControlApi,
   JoinRequest,
   JoinResult,
@@ -122,6 +126,46 @@ export class SwarmletClient implements ControlApi, SwarmApi {
 
   removeNetwork(ref: string): Promise<void> {
     return this.http.call('DELETE', `/v1/networks/${seg(ref)}`);
+  }
+
+  createSecret(req: DataCreateRequest): Promise<SecretView> {
+    return this.http.call('POST', '/v1/secrets', { body: req });
+  }
+
+  listSecrets(): Promise<SecretView[]> {
+    return this.http.call('GET', '/v1/secrets');
+  }
+
+  getSecret(ref: string): Promise<SecretView> {
+    return this.http.call('GET', `/v1/secrets/${seg(ref)}`);
+  }
+
+  updateSecret(ref: string, req: DataUpdateRequest): Promise<SecretView> {
+    return this.http.call('POST', `/v1/secrets/${seg(ref)}/update`, { body: req });
+  }
+
+  removeSecret(ref: string): Promise<void> {
+    return this.http.call('DELETE', `/v1/secrets/${seg(ref)}`);
+  }
+
+  createConfig(req: DataCreateRequest): Promise<Config> {
+    return this.http.call('POST', '/v1/configs', { body: req });
+  }
+
+  listConfigs(): Promise<Config[]> {
+    return this.http.call('GET', '/v1/configs');
+  }
+
+  getConfig(ref: string): Promise<Config> {
+    return this.http.call('GET', `/v1/configs/${seg(ref)}`);
+  }
+
+  updateConfig(ref: string, req: DataUpdateRequest): Promise<Config> {
+    return this.http.call('POST', `/v1/configs/${seg(ref)}/update`, { body: req });
+  }
+
+  removeConfig(ref: string): Promise<void> {
+    return this.http.call('DELETE', `/v1/configs/${seg(ref)}`);
   }
 
   join(req: JoinRequest): Promise<JoinResult> {

@@ -49,6 +49,7 @@ export function createOptions(
   task: Task,
   nodeId: string,
   endpoints?: TaskEndpoints,
+  binds: readonly string[] = [],
 ): ContainerCreateOptions {
   const { container, resources } = task.spec;
   const options: ContainerCreateOptions = {
@@ -64,6 +65,8 @@ export function createOptions(
     },
   };
   if (endpoints) applyEndpoints(options, endpoints);
+  // Secret and config files: read-only binds of the task's own tmpfs (TaskFiles).
+  if (binds.length > 0) options.HostConfig!.Binds = [...binds];
   if (container.command.length > 0) options.Entrypoint = container.command;
   if (container.args.length > 0) options.Cmd = container.args;
   if (container.workdir !== '') options.WorkingDir = container.workdir;

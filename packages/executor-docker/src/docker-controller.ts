@@ -13,6 +13,15 @@ import { createOptions, stopTimeoutSeconds } from './container-config.js';
 import { isUnreachable, statusCode, toExecutorError } from './errors.js';
 import { pullImage } from './image.js';
 import type { TaskEndpoints, TaskNetworking } from './networking.js';
+import type { TaskFiles } from './task-files.js';
+import { taskFilesOf } from './task-files-of.js';
+import type { TaskFilesPayload } from '@swarmlet/api-types';
+
+/** A task's secret and config files: where they go on the node and their data. */
+export interface ControllerFiles {
+  store: TaskFiles;
+  payload: TaskFilesPayload | undefined;
+}
 
 /** Runtime error text of a container's state: the engine's error, else OOM, else empty. */
 export function stateError(state: ContainerInspectInfo['State']): string {
@@ -46,6 +55,7 @@ export class DockerTaskController implements TaskController {
     private readonly task: Task,
     private readonly nodeId: string,
     private readonly networking?: TaskNetworking,
+    private readonly files?: ControllerFiles,
   ) {
     this.name = containerName(task);
   }
@@ -59,10 +69,11 @@ export class DockerTaskController implements TaskController {
   async prepare(): Promise<void> {
     const docker = await this.engine();
     const endpoints = await this.endpoints();
-    if (await this.tryCreate(docker, endpoints)) return;
+    const binds = await this.prepareFiles();
+    if (await this.tryCreate(docker, endpoints, binds)) return;
     const image = this.task.spec.container.image;
     await pullImage(docker, image);
-    if (!(await this.tryCreate(docker, endpoints))) {
+    if (!(await this.tryCreate(docker, endpoints, binds))) {
       throw new ExecutorError(
         'image',
         `image ${image} is still missing after a successful pull`,
@@ -100,6 +111,8 @@ export class DockerTaskController implements TaskController {
         throw new ExecutorError('runtime', `container ${this.name} is gone`, false);
       throw toExecutorError('runtime', err, isUnreachable(err));
     }
+    // The container has exited: the task is over (a restart is a new task), so are its files.
+    await this.releaseFiles().catch(() => undefined);
     if (exitCode === 0) return { exitCode, error: '' };
     const info = await this.inspectInfo().catch(() => undefined);
     const error = info === undefined ? '' : stateError(info.State);
@@ -114,16 +127,32 @@ export class DockerTaskController implements TaskController {
     const t = stopTimeoutSeconds(this.task.spec.container.stopGracePeriodMs);
     await this.ignoring([304, 404], async (c) => c.stop({ t }));
     this.networking?.detach(this.task.id);
+    await this.releaseFiles();
   }
 
   async terminate(): Promise<void> {
     this.networking?.detach(this.task.id);
     await this.ignoring([404, 409], async (c) => c.kill());
+    await this.releaseFiles();
   }
 
   async remove(): Promise<void> {
     this.networking?.detach(this.task.id);
     await this.ignoring([404], async (c) => c.remove({ force: true, v: true }));
+    await this.releaseFiles();
+  }
+
+  /** The task's secrets and configs in its own tmpfs; the binds that mount them. */
+  private async prepareFiles(): Promise<string[]> {
+    if (!this.files) return [];
+    const list = taskFilesOf(this.task, this.files.payload);
+    return list.length === 0 ? [] : this.files.store.prepare(this.task.id, list);
+  }
+
+  /** The task has ended: its secrets and configs go with it. */
+  private async releaseFiles(): Promise<void> {
+    const hasFiles = (this.task.spec.secrets?.length ?? 0) + (this.task.spec.configs?.length ?? 0);
+    if (this.files && hasFiles > 0) await this.files.store.release(this.task.id);
   }
 
   private async endpoints(): Promise<TaskEndpoints | undefined> {
@@ -144,10 +173,14 @@ export class DockerTaskController implements TaskController {
   }
 
   /** Creates the container, or adopts this task's existing one. False when the image is missing. */
-  private async tryCreate(docker: Docker, endpoints?: TaskEndpoints): Promise<boolean> {
+  private async tryCreate(
+    docker: Docker,
+    endpoints?: TaskEndpoints,
+    binds: readonly string[] = [],
+  ): Promise<boolean> {
     try {
       const created = await docker.createContainer(
-        createOptions(this.task, this.nodeId, endpoints),
+        createOptions(this.task, this.nodeId, endpoints, binds),
       );
       await this.connectMore(docker, created.id, endpoints);
       return true;

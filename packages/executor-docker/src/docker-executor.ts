@@ -11,6 +11,9 @@ import { DockerTaskController } from './docker-controller.js';
 import { EngineConnection, type EngineEndpoint } from './engine.js';
 import { statusCode, toExecutorError } from './errors.js';
 import type { TaskNetworking } from './networking.js';
+import { TaskFiles } from './task-files.js';
+import { updatedConfigFiles } from './task-files-of.js';
+import type { FilePayload, TaskFilesPayload } from '@swarmlet/api-types';
 
 export interface DockerExecutorOptions extends EngineEndpoint {
   /** This node's id: written into every container's labels and env, and the scope of `list()`. */
@@ -21,6 +24,8 @@ export interface DockerExecutorOptions extends EngineEndpoint {
   apiVersion?: string;
   /** The node's data plane; without it containers use the engine's default bridge. */
   networking?: TaskNetworking;
+  /** Where task tmpfs mounts go (default /run/swarmlet/tasks; tests use their own). */
+  taskFilesRoot?: string;
 }
 
 /** `["k=v", ...]` (as `/info` reports engine labels) to a record. */
@@ -44,12 +49,17 @@ export class DockerExecutor implements Executor {
   readonly nodeId: string;
   /** The node's data plane (set once it exists); tasks prepared later use it. */
   networking: TaskNetworking | undefined;
+  /** Secret and config files of tasks, each task in its own tmpfs. */
+  readonly taskFiles: TaskFiles;
+  /** Tasks with configs, for in-place updates. */
+  private readonly configTasks = new Map<string, Task>();
   private readonly connection: EngineConnection;
   private readonly hostname: string;
 
   constructor(options: DockerExecutorOptions) {
     this.nodeId = options.nodeId;
     this.networking = options.networking;
+    this.taskFiles = new TaskFiles(options.taskFilesRoot ? { root: options.taskFilesRoot } : {});
     this.hostname = options.hostname ?? osHostname();
     this.connection = new EngineConnection(options, options.apiVersion);
   }
@@ -84,8 +94,25 @@ export class DockerExecutor implements Executor {
     };
   }
 
-  controller(task: Task): TaskController {
-    return new DockerTaskController(() => this.engine(), task, this.nodeId, this.networking);
+  controller(task: Task, files?: TaskFilesPayload): TaskController {
+    if (task.spec.configs?.length) this.configTasks.set(task.id, task);
+    return new DockerTaskController(() => this.engine(), task, this.nodeId, this.networking, {
+      store: this.taskFiles,
+      payload: files,
+    });
+  }
+
+  /** New config values reach the tasks that mount them, in place (no restart). */
+  async updateConfigs(configs: FilePayload[]): Promise<void> {
+    const live = new Set(await this.taskFiles.list());
+    for (const [taskId, task] of this.configTasks) {
+      if (!live.has(taskId)) {
+        this.configTasks.delete(taskId);
+        continue;
+      }
+      const files = updatedConfigFiles(task, configs);
+      if (files.length > 0) await this.taskFiles.update(taskId, files);
+    }
   }
 
   async list(): Promise<ManagedContainer[]> {

@@ -15,3 +15,4 @@ export {
   type EngineEndpoint,
 } from './engine.js';
 export * from './networking.js';
+export { TaskFiles, SECRETS_DIR, type TaskFile, type TaskFilesOptions } from './task-files.js';

@@ -1,6 +1,11 @@
 import type {
   Cluster,
+  Config,
   ControlApi,
+  DataCreateRequest,
+  DataUpdateRequest,
+  Secret,
+  SecretView,
   Info,
   InitRequest,
   Network,
@@ -15,7 +20,13 @@ import type {
   Task,
   TaskFilter,
 } from '@swarmlet/api-types';
-import { invalid, isTerminalState, notFound, SwarmletError } from '@swarmlet/api-types';
+import {
+  invalid,
+  isTerminalState,
+  notFound,
+  SwarmletError,
+  toSecretView,
+} from '@swarmlet/api-types';
 import { FAKE_LIFECYCLE, fakeNode, fillSpec, newId, newMeta, newTask } from './fake-objects.js';
 
 /** Options of the fake. */
@@ -257,6 +268,80 @@ export class FakeControlApi implements ControlApi {
   async removeNetwork(ref: string): Promise<void> {
     const n = await this.getNetwork(ref);
     this.networks.splice(this.networks.indexOf(n), 1);
+  }
+
+  readonly secrets: Secret[] = [];
+  readonly configs: Config[] = [];
+
+  /** Secrets and configs: name uniqueness and base64 only (the manager checks the rest). */
+  async createSecret(req: DataCreateRequest): Promise<SecretView> {
+    const s = this.newData(this.secrets, 'secret', req);
+    const secret: Secret = { ...s, spec: { ...s.spec, type: req.type ?? 'opaque' } };
+    this.secrets.push(secret);
+    return toSecretView(secret);
+  }
+
+  async listSecrets(): Promise<SecretView[]> {
+    return this.secrets.map(toSecretView);
+  }
+
+  async getSecret(ref: string): Promise<SecretView> {
+    return toSecretView(this.findData(this.secrets, 'secret', ref));
+  }
+
+  async updateSecret(ref: string, req: DataUpdateRequest): Promise<SecretView> {
+    const s = this.findData(this.secrets, 'secret', ref);
+    s.spec.data = req.data;
+    s.meta = newMeta(++this.version);
+    return toSecretView(s);
+  }
+
+  async removeSecret(ref: string): Promise<void> {
+    const s = this.findData(this.secrets, 'secret', ref);
+    this.secrets.splice(this.secrets.indexOf(s), 1);
+  }
+
+  async createConfig(req: DataCreateRequest): Promise<Config> {
+    const c = this.newData(this.configs, 'config', req);
+    this.configs.push(c);
+    return c;
+  }
+
+  async listConfigs(): Promise<Config[]> {
+    return this.configs;
+  }
+
+  async getConfig(ref: string): Promise<Config> {
+    return this.findData(this.configs, 'config', ref);
+  }
+
+  async updateConfig(ref: string, req: DataUpdateRequest): Promise<Config> {
+    const c = this.findData(this.configs, 'config', ref);
+    c.spec.data = req.data;
+    c.meta = newMeta(++this.version);
+    return c;
+  }
+
+  async removeConfig(ref: string): Promise<void> {
+    const c = this.findData(this.configs, 'config', ref);
+    this.configs.splice(this.configs.indexOf(c), 1);
+  }
+
+  private newData(all: (Secret | Config)[], kind: string, req: DataCreateRequest): Config {
+    if (all.some((o) => o.spec.name === req.name))
+      throw new SwarmletError('ALREADY_EXISTS', `${kind} ${req.name} already exists`);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(req.data)) throw invalid(`${kind} data must be base64`);
+    return {
+      id: newId(),
+      meta: newMeta(++this.version),
+      spec: { name: req.name, labels: { ...(req.labels ?? {}) }, data: req.data },
+    };
+  }
+
+  private findData<T extends Secret | Config>(all: T[], kind: string, ref: string): T {
+    const found = all.find((o) => o.id === ref || o.spec.name === ref);
+    if (!found) throw notFound(kind, ref);
+    return found;
   }
 
   /** One step of the toy agent and orchestrator: every task moves one state forward. */

@@ -2,8 +2,14 @@ import {
   SwarmletError,
   isSwarmletError,
   toClusterView,
+  toSecretView,
   type ClusterView,
+  type Config,
   type ControlApi,
+  type DataCreateRequest,
+  type DataUpdateRequest,
+  type SecretView,
+  type ServiceSpec,
   type Network,
   type NetworkCreateRequest,
   type Node,
@@ -21,6 +27,17 @@ import { normalizeServiceSpec } from './spec.js';
 import { removeNodeTx, updateNodeTx, validateNodeUpdate } from './nodes.js';
 import { resolveNetwork, resolveNode, resolveService, resolveTask } from './resolve.js';
 import { createNetworkTx, removeNetworkTx, resolveServiceNetworks, withVips } from './networks.js';
+import {
+  createConfigTx,
+  createSecretTx,
+  removeConfigTx,
+  removeSecretTx,
+  resolveConfig,
+  resolveFileReferences,
+  resolveSecret,
+  updateConfigTx,
+  updateSecretTx,
+} from './secrets.js';
 
 /** The store-facing part of the control API; the daemon adds `info` and `init`. */
 export type StoreControlApi = Omit<ControlApi, 'info' | 'init'>;
@@ -57,7 +74,8 @@ export class ControlServer implements StoreControlApi {
         throw new SwarmletError('ALREADY_EXISTS', `service ${spec.name} already exists`);
       }
       const networks = resolveServiceNetworks(tx, input.networks);
-      const created = tx.create('service', { spec: { ...spec, networks } });
+      const task = withFiles(tx, spec, input);
+      const created = tx.create('service', { spec: { ...spec, task, networks } });
       return tx.update('service', withVips(tx, created));
     });
     return this.store.view((tx) => withStatus(tx, svc));
@@ -77,7 +95,8 @@ export class ControlServer implements StoreControlApi {
         throw new SwarmletError('INVALID_ARGUMENT', 'renaming a service is not supported');
       }
       const networks = resolveServiceNetworks(tx, req.spec.networks ?? current.spec.networks);
-      return tx.update('service', withVips(tx, { ...current, spec: { ...spec, networks } }));
+      const task = withFiles(tx, spec, req.spec);
+      return tx.update('service', withVips(tx, { ...current, spec: { ...spec, task, networks } }));
     });
     return this.store.view((tx) => withStatus(tx, svc));
   }
@@ -150,6 +169,54 @@ export class ControlServer implements StoreControlApi {
   async removeNetwork(ref: string): Promise<void> {
     await this.store.update((tx) => removeNetworkTx(tx, ref));
   }
+
+  async createSecret(req: DataCreateRequest): Promise<SecretView> {
+    return toSecretView(await this.store.update((tx) => createSecretTx(tx, req)));
+  }
+
+  async listSecrets(): Promise<SecretView[]> {
+    return this.store.view((tx) => tx.find('secret').map(toSecretView));
+  }
+
+  async getSecret(ref: string): Promise<SecretView> {
+    return this.store.view((tx) => toSecretView(resolveSecret(tx, ref)));
+  }
+
+  async updateSecret(ref: string, req: DataUpdateRequest): Promise<SecretView> {
+    return toSecretView(await this.store.update((tx) => updateSecretTx(tx, ref, req)));
+  }
+
+  async removeSecret(ref: string): Promise<void> {
+    await this.store.update((tx) => removeSecretTx(tx, ref));
+  }
+
+  async createConfig(req: DataCreateRequest): Promise<Config> {
+    return this.store.update((tx) => createConfigTx(tx, req));
+  }
+
+  async listConfigs(): Promise<Config[]> {
+    return this.store.view((tx) => tx.find('config'));
+  }
+
+  async getConfig(ref: string): Promise<Config> {
+    return this.store.view((tx) => resolveConfig(tx, ref));
+  }
+
+  async updateConfig(ref: string, req: DataUpdateRequest): Promise<Config> {
+    return this.store.update((tx) => updateConfigTx(tx, ref, req));
+  }
+
+  async removeConfig(ref: string): Promise<void> {
+    await this.store.update((tx) => removeConfigTx(tx, ref));
+  }
+}
+
+/** The task spec with its `--secret`/`--config` references resolved (dropped when none). */
+function withFiles(tx: ReadTx, spec: ServiceSpec, input: ServiceSpecInput): ServiceSpec['task'] {
+  const { secrets: _s, configs: _c, ...task } = spec.task;
+  const secrets = resolveFileReferences(tx, 'secret', input.task.secrets);
+  const configs = resolveFileReferences(tx, 'config', input.task.configs);
+  return { ...task, ...(secrets ? { secrets } : {}), ...(configs ? { configs } : {}) };
 }
 
 function withStatus(tx: ReadTx, svc: Service): ServiceView {

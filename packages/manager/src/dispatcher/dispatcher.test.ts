@@ -7,7 +7,7 @@ import {
   type SessionChannel,
 } from '@swarmlet/api-types';
 import { channelPair } from '@swarmlet/agent';
-import { MemoryStore } from '@swarmlet/store';
+import { MemoryStore, sampleService, sampleTask } from '@swarmlet/store';
 import { Dispatcher, LEADER_CHANGE_MESSAGE } from './dispatcher.js';
 
 const PERIOD = 1_000;
@@ -182,5 +182,80 @@ describe('Dispatcher network map', () => {
     await settle();
     const last = got.at(-1);
     expect(last?.type === 'netmap' && last.map.networks[0]?.peers).toEqual([]);
+  });
+});
+
+describe('Dispatcher secrets and configs', () => {
+  it("sends a secret's data only with its task, to that task's node; config updates go there too", async () => {
+    dispatcher.start();
+    const ids = await store.update((tx) => {
+      const secret = tx.create('secret', {
+        spec: { name: 's', labels: {}, data: Buffer.from('top').toString('base64') },
+      });
+      const config = tx.create('config', {
+        spec: { name: 'c', labels: {}, data: Buffer.from('v1').toString('base64') },
+      });
+      const ref = (id: string, name: string, target: string) => ({
+        id,
+        name,
+        target,
+        uid: 0,
+        gid: 0,
+        mode: 0o444,
+      });
+      const svc = tx.create('service', sampleService('app'));
+      const spec = {
+        ...svc.spec.task,
+        secrets: [ref(secret.id, 's', 's')],
+        configs: [ref(config.id, 'c', '/c')],
+      };
+      const status = {
+        state: 'assigned' as const,
+        timestamp: '',
+        message: '',
+        err: '',
+        containerId: '',
+      };
+      tx.create('task', { ...sampleTask(svc, 1, 'up1'), spec, status });
+      return { secret: secret.id, config: config.id };
+    });
+    const open = async (nodeId: string): Promise<ManagerMessage[]> => {
+      const [agentEnd, managerEnd] = channelPair<AgentMessage, ManagerMessage>();
+      dispatcher.accept(managerEnd);
+      const got: ManagerMessage[] = [];
+      agentEnd.onMessage((m) => got.push(m));
+      agentEnd.send({
+        type: 'register',
+        nodeId,
+        description: nodeInput(nodeId, 'ready').description,
+      });
+      await settle();
+      return got;
+    };
+    const up1 = await open('up1');
+    const up2 = await open('up2');
+    const assigned = up1.find((m) => m.type === 'assignments');
+    const change = assigned?.type === 'assignments' ? assigned.changes[0] : undefined;
+    expect(change?.action === 'update' && change.files).toEqual({
+      secrets: [{ id: ids.secret, data: Buffer.from('top').toString('base64') }],
+      configs: [{ id: ids.config, data: Buffer.from('v1').toString('base64') }],
+    });
+    expect(JSON.stringify(up2)).not.toContain(Buffer.from('top').toString('base64'));
+
+    await store.update((tx) => {
+      const c = tx.get('config', ids.config)!;
+      tx.update('config', {
+        ...c,
+        spec: { ...c.spec, data: Buffer.from('v2').toString('base64') },
+      });
+    });
+    await settle();
+    expect(up1.filter((m) => m.type === 'configs')).toEqual([
+      {
+        type: 'configs',
+        configs: [{ id: ids.config, data: Buffer.from('v2').toString('base64') }],
+      },
+    ]);
+    expect(up2.filter((m) => m.type === 'configs')).toEqual([]);
   });
 });

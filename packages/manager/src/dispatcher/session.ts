@@ -1,6 +1,13 @@
-import type { AgentMessage, ManagerMessage, SessionChannel } from '@swarmlet/api-types';
-import type { MemoryStore, WatchQueue } from '@swarmlet/store';
-import type { Logger } from '@swarmlet/api-types';
+import {
+  isTerminalState,
+  type AgentMessage,
+  type AssignmentChange,
+  type Logger,
+  type ManagerMessage,
+  type SessionChannel,
+  type Task,
+} from '@swarmlet/api-types';
+import type { MemoryStore, ReadTx, WatchQueue } from '@swarmlet/store';
 import { assignmentChange, isAssignedTo } from './assignments.js';
 import { computeNetMap } from './netmap.js';
 
@@ -24,7 +31,7 @@ export class AgentSession {
   async stream(): Promise<void> {
     const { result, events } = this.store.viewAndWatch(
       (tx) => tx.tasksOfNode(this.nodeId).filter((t) => isAssignedTo(t, this.nodeId)),
-      { kinds: ['task', 'service', 'network', 'node'] },
+      { kinds: ['task', 'service', 'network', 'node', 'config'] },
     );
     this.events = events;
     // The data plane's view goes first, so a task's networks are known before it is prepared.
@@ -32,23 +39,32 @@ export class AgentSession {
     this.channel.send({
       type: 'assignments',
       full: true,
-      changes: result.map((task) => ({ action: 'update', task })),
+      changes: this.store.view((tx) => result.map((task) => withFiles(tx, task))),
     });
     let changes: Extract<ManagerMessage, { type: 'assignments' }>['changes'] = [];
     let touched = false;
+    const configs = new Map<string, string>();
     try {
       for await (const ev of events) {
         if (ev.type === 'object') {
+          if (ev.kind === 'config') {
+            if (ev.op === 'update') configs.set(ev.object.id, ev.object.spec.data);
+            continue;
+          }
           touched = true;
           const change = assignmentChange(ev, this.nodeId);
           if (change) changes.push(change);
           continue;
         }
+        if (configs.size > 0) this.sendConfigs(configs);
         // Commit boundary. The map goes before the assignments of the same commit: a task
         // being stopped has already left every node's balancing when its node hears of it.
         if (touched) this.sendNetMap();
         touched = false;
         if (changes.length > 0) {
+          changes = this.store.view((tx) =>
+            changes.map((c) => (c.action === 'update' ? withFiles(tx, c.task) : c)),
+          );
           this.channel.send({ type: 'assignments', full: false, changes });
           changes = [];
         }
@@ -57,6 +73,21 @@ export class AgentSession {
       this.log.warn({ err, nodeId: this.nodeId }, 'assignment stream failed; closing session');
       this.channel.close('assignment stream failed');
     }
+  }
+
+  /** New config values, to this node only if one of its live tasks mounts them. */
+  private sendConfigs(updated: Map<string, string>): void {
+    const used = this.store.view((tx) =>
+      tx
+        .tasksOfNode(this.nodeId)
+        .filter((t) => isAssignedTo(t, this.nodeId) && !isTerminalState(t.status.state))
+        .flatMap((t) => t.spec.configs?.map((c) => c.id) ?? []),
+    );
+    const payload = [...updated]
+      .filter(([id]) => used.includes(id))
+      .map(([id, data]) => ({ id, data }));
+    updated.clear();
+    if (payload.length > 0) this.channel.send({ type: 'configs', configs: payload });
   }
 
   /** Sends the node's data-plane view if it changed since the last one sent. */
@@ -82,4 +113,21 @@ export class AgentSession {
     this.events?.close();
     this.channel.close(reason);
   }
+}
+
+/**
+ * An assignment with the data of the secrets and configs the task mounts, read at send time:
+ * this is the only way secret data leaves the managers, and only to the task's node.
+ */
+function withFiles(tx: ReadTx, task: Task): AssignmentChange {
+  const secrets = (task.spec.secrets ?? []).flatMap((r) => {
+    const s = tx.get('secret', r.id);
+    return s ? [{ id: s.id, data: s.spec.data }] : [];
+  });
+  const configs = (task.spec.configs ?? []).flatMap((r) => {
+    const c = tx.get('config', r.id);
+    return c ? [{ id: c.id, data: c.spec.data }] : [];
+  });
+  if (secrets.length + configs.length === 0) return { action: 'update', task };
+  return { action: 'update', task, files: { secrets, configs } };
 }

@@ -1,0 +1,174 @@
+import {
+  SwarmletError,
+  invalid,
+  notFound,
+  type Config,
+  type DataCreateRequest,
+  type DataUpdateRequest,
+  type FileReference,
+  type FileReferenceInput,
+  type Secret,
+  type Service,
+} from '@swarmlet/api-types';
+import { checkConfigData, checkName, checkSecretData } from '@swarmlet/secrets';
+import type { ReadTx, WriteTx } from '@swarmlet/store';
+
+type DataKind = 'secret' | 'config';
+
+/** Decodes base64 strictly: data that does not round-trip is refused, not silently cut. */
+function decode(kind: DataKind, data: string): Buffer {
+  const buf = Buffer.from(data, 'base64');
+  if (buf.toString('base64').replace(/=+$/, '') !== data.replace(/=+$/, '')) {
+    throw invalid(`${kind} data must be base64`);
+  }
+  return buf;
+}
+
+function resolveData<T extends Secret | Config>(all: T[], kind: DataKind, ref: string): T {
+  const found =
+    all.find((o) => o.id === ref) ??
+    all.find((o) => o.spec.name === ref) ??
+    (() => {
+      const byPrefix = ref.length > 0 ? all.filter((o) => o.id.startsWith(ref)) : [];
+      if (byPrefix.length > 1)
+        throw new SwarmletError('INVALID_ARGUMENT', `${kind} reference "${ref}" is ambiguous`);
+      return byPrefix[0];
+    })();
+  if (!found) throw notFound(kind, ref);
+  return found;
+}
+
+export function resolveSecret(tx: ReadTx, ref: string): Secret {
+  return resolveData(tx.find('secret'), 'secret', ref);
+}
+
+export function resolveConfig(tx: ReadTx, ref: string): Config {
+  return resolveData(tx.find('config'), 'config', ref);
+}
+
+/** Creates a secret (`type` opaque or tls: a tls secret must hold a matching PEM pair). */
+export function createSecretTx(tx: WriteTx, req: DataCreateRequest): Secret {
+  checkName('secret', req.name);
+  const type = req.type ?? 'opaque';
+  const tls = checkSecretData(decode('secret', req.data), type);
+  if (tx.find('secret', (s) => s.spec.name === req.name).length > 0)
+    throw new SwarmletError('ALREADY_EXISTS', `secret ${req.name} already exists`);
+  return tx.create('secret', {
+    spec: { name: req.name, labels: req.labels ?? {}, data: req.data, type },
+    ...(tls ? { tls } : {}),
+  });
+}
+
+/**
+ * A new value for a secret. Secrets are immutable in a task (its tmpfs holds the value it
+ * started with), so every service using it rolls its tasks: its `forceUpdate` is bumped in the
+ * same transaction, and the orchestrator replaces the tasks as for any spec change.
+ */
+export function updateSecretTx(tx: WriteTx, ref: string, req: DataUpdateRequest): Secret {
+  const cur = resolveSecret(tx, ref);
+  checkVersion('secret', cur, req.version);
+  const type = cur.spec.type ?? 'opaque';
+  const tls = checkSecretData(decode('secret', req.data), type);
+  const next: Secret = { ...cur, spec: { ...cur.spec, data: req.data } };
+  if (tls) next.tls = tls;
+  const updated = tx.update('secret', next);
+  for (const svc of servicesUsing(tx, 'secret', cur.id)) {
+    const task = { ...svc.spec.task, forceUpdate: svc.spec.task.forceUpdate + 1 };
+    tx.update('service', { ...svc, spec: { ...svc.spec, task } });
+  }
+  return updated;
+}
+
+export function removeSecretTx(tx: WriteTx, ref: string): void {
+  const cur = resolveSecret(tx, ref);
+  refuseInUse(tx, 'secret', cur);
+  tx.delete('secret', cur.id);
+}
+
+export function createConfigTx(tx: WriteTx, req: DataCreateRequest): Config {
+  checkName('config', req.name);
+  if (req.type !== undefined) throw invalid('a config has no type (that is for secrets)');
+  checkConfigData(decode('config', req.data));
+  if (tx.find('config', (c) => c.spec.name === req.name).length > 0)
+    throw new SwarmletError('ALREADY_EXISTS', `config ${req.name} already exists`);
+  return tx.create('config', { spec: { name: req.name, labels: req.labels ?? {}, data: req.data } });
+}
+
+/** A new value for a config: running tasks get it in place (no restart). */
+export function updateConfigTx(tx: WriteTx, ref: string, req: DataUpdateRequest): Config {
+  const cur = resolveConfig(tx, ref);
+  checkVersion('config', cur, req.version);
+  checkConfigData(decode('config', req.data));
+  return tx.update('config', { ...cur, spec: { ...cur.spec, data: req.data } });
+}
+
+export function removeConfigTx(tx: WriteTx, ref: string): void {
+  const cur = resolveConfig(tx, ref);
+  refuseInUse(tx, 'config', cur);
+  tx.delete('config', cur.id);
+}
+
+function checkVersion(kind: DataKind, cur: Secret | Config, version: number | undefined): void {
+  if (version !== undefined && version !== cur.meta.version) {
+    throw new SwarmletError(
+      'CONFLICT',
+      `${kind} ${cur.spec.name} changed since version ${version} (now ${cur.meta.version}); read it again`,
+    );
+  }
+}
+
+function servicesUsing(tx: ReadTx, kind: DataKind, id: string): Service[] {
+  return tx.find('service', (s) =>
+    (kind === 'secret' ? s.spec.task.secrets : s.spec.task.configs)?.some((r) => r.id === id) ?? false,
+  );
+}
+
+function refuseInUse(tx: ReadTx, kind: DataKind, cur: Secret | Config): void {
+  const users = servicesUsing(tx, kind, cur.id).map((s) => s.spec.name);
+  if (users.length > 0) {
+    throw new SwarmletError(
+      'FAILED_PRECONDITION',
+      `${kind} ${cur.spec.name} is in use by service ${users.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * A service's `--secret`/`--config` sources resolved to stored objects, with Docker's defaults:
+ * secrets at /run/secrets/<target> (target: a file name, default the secret's name), configs at
+ * an absolute path (default /<name>), uid/gid 0, mode 0444. Two references may not share a
+ * target.
+ */
+export function resolveFileReferences(
+  tx: ReadTx,
+  kind: DataKind,
+  refs: readonly FileReferenceInput[] | undefined,
+): FileReference[] | undefined {
+  if (!refs || refs.length === 0) return undefined;
+  const out: FileReference[] = [];
+  for (const r of refs) {
+    const source = r.source ?? r.id ?? r.name;
+    if (!source) throw invalid(`--${kind} needs a source (the ${kind}'s name)`);
+    const obj = kind === 'secret' ? resolveSecret(tx, source) : resolveConfig(tx, source);
+    let target = r.target ?? obj.spec.name;
+    if (kind === 'secret') {
+      if (target.includes('/') || target === '.' || target === '..' || target === '')
+        throw invalid(`secret target "${target}" must be a file name (it goes in /run/secrets)`);
+    } else {
+      if (!target.startsWith('/')) target = `/${target}`;
+      if (target.split('/').includes('..') || target === '/')
+        throw invalid(`config target "${target}" must be an absolute file path`);
+    }
+    if (out.some((o) => o.target === target))
+      throw invalid(`two ${kind}s have the target ${target}`);
+    out.push({
+      id: obj.id,
+      name: obj.spec.name,
+      target,
+      uid: r.uid ?? 0,
+      gid: r.gid ?? 0,
+      mode: r.mode ?? 0o444,
+    });
+  }
+  return out;
+}
