@@ -28,8 +28,7 @@ export type ManagerMessage =
  * nodes running such a task ever receive them) or forget (`remove`: it may delete the container).
  */
 export type AssignmentChange =
-  | { action: 'update'; task: Task; files?: TaskFilesPayload }
-  | { action: 'remove'; taskId: string };
+  { action: 'update'; task: Task; files?: TaskFilesPayload } | { action: 'remove'; taskId: string };
 
 /** One secret's or config's data (base64), by id. */
 export interface FilePayload {

@@ -91,7 +91,9 @@ export function createConfigTx(tx: WriteTx, req: DataCreateRequest): Config {
   checkConfigData(decode('config', req.data));
   if (tx.find('config', (c) => c.spec.name === req.name).length > 0)
     throw new SwarmletError('ALREADY_EXISTS', `config ${req.name} already exists`);
-  return tx.create('config', { spec: { name: req.name, labels: req.labels ?? {}, data: req.data } });
+  return tx.create('config', {
+    spec: { name: req.name, labels: req.labels ?? {}, data: req.data },
+  });
 }
 
 /** A new value for a config: running tasks get it in place (no restart). */
@@ -118,8 +120,11 @@ function checkVersion(kind: DataKind, cur: Secret | Config, version: number | un
 }
 
 function servicesUsing(tx: ReadTx, kind: DataKind, id: string): Service[] {
-  return tx.find('service', (s) =>
-    (kind === 'secret' ? s.spec.task.secrets : s.spec.task.configs)?.some((r) => r.id === id) ?? false,
+  return tx.find(
+    'service',
+    (s) =>
+      (kind === 'secret' ? s.spec.task.secrets : s.spec.task.configs)?.some((r) => r.id === id) ??
+      false,
   );
 }
 
