@@ -14,6 +14,7 @@ import { buildApi } from '@swarmlet/api';
 import { renewalTime } from '@swarmlet/ca';
 import { DockerBridgeNetworks, DockerExecutor } from '@swarmlet/executor-docker';
 import { NodeDataPlane, execShell } from '@swarmlet/network';
+import { clearDataKey } from './cluster/data-key.js';
 import { formatAddr, parseAddr } from './cluster/addr.js';
 import {
   addressPools,
@@ -457,6 +458,7 @@ export class Daemon {
 
 async function clearRaft(dataDir: string): Promise<void> {
   await rm(raftDir(dataDir), { recursive: true, force: true });
+  await clearDataKey(dataDir);
 }
 
 function engineEndpoint(host: string | undefined): { host?: string; socketPath?: string } {

@@ -13,6 +13,7 @@ import {
 import { FileStorage, NotLeaderError, RaftNode, WsTransport } from '@swarmlet/raft';
 import { MemoryStore } from '@swarmlet/store';
 import { raftDir } from './node-state.js';
+import { loadDataKey, raftCipher } from './data-key.js';
 import { checkServerIsManager } from './tls-check.js';
 import { reconcileMembership } from './membership.js';
 
@@ -28,6 +29,8 @@ export interface ManagerNodeOptions {
   bootstrap: 'new' | 'join' | 'existing';
   /** Overrides the cluster's heartbeat period (tests). */
   heartbeatPeriodMs?: number | undefined;
+  /** Unwraps the data key of an autolocked manager. */
+  unlockKey?: string | undefined;
   tickMs?: number;
   electionTick?: number;
 }
@@ -56,8 +59,11 @@ export class ManagerNode {
   }
 
   static async open(o: ManagerNodeOptions): Promise<ManagerNode> {
+    // Every entry and snapshot is sealed on disk with this manager's data key.
+    const dek = await loadDataKey(o.dataDir, o.unlockKey);
     const storage = await FileStorage.open(raftDir(o.dataDir), {
       initialConf: { voters: o.bootstrap === 'new' ? [o.nodeId] : [], learners: [] },
+      cipher: raftCipher(dek),
     });
     const transport = new WsTransport({
       id: o.nodeId,

@@ -45,6 +45,7 @@ export async function clearClusterState(dataDir: string): Promise<void> {
   await rm(join(dataDir, 'cluster.json'), { force: true });
   await rm(join(dataDir, 'certs'), { recursive: true, force: true });
   await rm(join(dataDir, 'raft'), { recursive: true, force: true });
+  await rm(join(dataDir, 'keys'), { recursive: true, force: true });
 }
 
 /** Raft log and snapshots of a manager. */
