@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerClusterCommands } from './commands/cluster.js';
+import { registerConfigCommands } from './commands/config.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerNodeCommands } from './commands/node.js';
+import { registerSecretCommands } from './commands/secret.js';
 import { registerServiceCreate } from './commands/service-create.js';
 import { registerServiceReads } from './commands/service-read.js';
 import { registerServiceWrites } from './commands/service-write.js';
@@ -59,6 +61,8 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CommandContext
   registerServiceWrites(service, ctx);
   registerNodeCommands(program, ctx);
   registerNetworkCommands(program, ctx);
+  registerSecretCommands(program, ctx);
+  registerConfigCommands(program, ctx);
   registerTokenCommands(program, ctx);
   pointToHelp(program);
   program.hook('preAction', (_program, action) => {

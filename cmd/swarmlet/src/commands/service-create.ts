@@ -42,7 +42,19 @@ export function registerServiceCreate(service: Command, ctx: CommandContext): vo
         'published=N,target=N,protocol=tcp|udp,mode=ingress|host (repeatable)',
       collect,
     )
-    .option('--endpoint-mode <mode>', 'how the service name resolves: vip (default) or dnsrr');
+    .option('--endpoint-mode <mode>', 'how the service name resolves: vip (default) or dnsrr')
+    .option(
+      '--secret <secret>',
+      'mount a secret in /run/secrets: NAME, or ' +
+        'source=NAME,target=FILE,uid=N,gid=N,mode=0400 (repeatable)',
+      collect,
+    )
+    .option(
+      '--config <config>',
+      'mount a config: NAME (at /NAME), or ' +
+        'source=NAME,target=/PATH,uid=N,gid=N,mode=0444 (repeatable)',
+      collect,
+    );
   withWaitFlags(cmd).action(
     async (image: string, args: string[], flags: CreateFlags & WaitFlags) => {
       timeoutMs(flags);

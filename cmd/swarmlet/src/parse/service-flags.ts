@@ -9,6 +9,7 @@ import {
 import { invalidFlag, messageOf } from '../errors.js';
 import { parseBytes, parseCpus } from './bytes.js';
 import { parseDuration } from './duration.js';
+import { parseFileRef } from './file-ref.js';
 import { parsePublish } from './publish.js';
 import { parseCount, parseEnv, parseLabels, shellSplit } from './words.js';
 
@@ -35,6 +36,8 @@ export interface CreateFlags {
   network?: string[];
   publish?: string[];
   endpointMode?: string;
+  secret?: string[];
+  config?: string[];
 }
 
 /** Runs a parser on a flag's value, rewording its failure as docker's "invalid argument". */
@@ -132,6 +135,8 @@ export function buildServiceSpec(
   }
   const restart = restartPolicy(f);
   if (restart) spec.task.restartPolicy = restart;
+  if (f.secret?.length) spec.task.secrets = f.secret.map((r) => parseFileRef('--secret', r));
+  if (f.config?.length) spec.task.configs = f.config.map((r) => parseFileRef('--config', r));
   if (f.network?.length) {
     if (f.network.some((n) => n.trim() === '')) {
       throw invalidFlag('--network', '', 'a network name is required');
