@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAutolockCommands } from './commands/autolock.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerNetworkCommands } from './commands/network.js';
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CommandContext
     });
   registerClusterCommands(program, ctx);
   registerSwarmCommands(program, ctx);
+  registerAutolockCommands(program, ctx);
   const service = program.command('service').description('Manage services');
   registerServiceCreate(service, ctx);
   registerServiceReads(service, ctx);

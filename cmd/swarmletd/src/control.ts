@@ -27,6 +27,9 @@ import {
   type SwarmApi,
   type Task,
   type TaskFilter,
+  type SwarmUpdateRequest,
+  type UnlockKey,
+  type UnlockRequest,
 } from '@swarmlet/api-types';
 import { SwarmletClient } from '@swarmlet/client';
 import type { StoreControlApi } from '@swarmlet/manager';
@@ -81,7 +84,7 @@ export class DaemonControl implements ControlApi, SwarmApi {
     return {
       version: VERSION,
       nodeId: d.nodeId,
-      state: m ? 'active' : 'inactive',
+      state: d.locked ? 'locked' : m ? 'active' : 'inactive',
       dataDir: d.cfg.dataDir,
       engine,
       ...counts,
@@ -250,10 +253,32 @@ export class DaemonControl implements ControlApi, SwarmApi {
       (c) => c.removeApiToken(ref),
     );
   }
+  updateSwarm(req: SwarmUpdateRequest): Promise<UnlockKey> {
+    return this.write(
+      (l) => l.ops.updateSwarm(req),
+      (c) => c.updateSwarm(req),
+    );
+  }
+  async unlockKey(rotate = false): Promise<UnlockKey> {
+    if (!rotate) return this.read().ops.unlockKey(false);
+    return this.write(
+      (l) => l.ops.unlockKey(true),
+      (c) => c.unlockKey(true),
+    );
+  }
+  unlock(req: UnlockRequest): Promise<void> {
+    return this.d.unlock(req.unlockKey);
+  }
 
   private local(): Local {
     const rt = this.d.runtime;
     if (rt) return { api: rt.mgr.control, ops: rt.ops };
+    if (this.d.locked) {
+      throw new SwarmletError(
+        'FAILED_PRECONDITION',
+        'this manager is locked (autolock): run `swarmlet unlock` and give the unlock key',
+      );
+    }
     if (this.d.membership) {
       throw new SwarmletError(
         'FAILED_PRECONDITION',

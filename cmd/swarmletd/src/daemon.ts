@@ -14,7 +14,7 @@ import { buildApi } from '@swarmlet/api';
 import { renewalTime } from '@swarmlet/ca';
 import { DockerBridgeNetworks, DockerExecutor } from '@swarmlet/executor-docker';
 import { NodeDataPlane, execShell } from '@swarmlet/network';
-import { clearDataKey } from './cluster/data-key.js';
+import { clearDataKey, isLocked, loadDataKey } from './cluster/data-key.js';
 import { formatAddr, parseAddr } from './cluster/addr.js';
 import {
   addressPools,
@@ -57,6 +57,8 @@ export class Daemon {
   private readonly servers: FastifyInstance[] = [];
   private renewTimer: NodeJS.Timeout | undefined;
   private dataPlane: NodeDataPlane | undefined;
+  /** An autolocked manager after a restart, until `swarmlet unlock`. */
+  locked = false;
   private lastLeaderAddr = '';
   /** Serialises init, join, leave and role changes. */
   private lock: Promise<unknown> = Promise.resolve();
@@ -84,10 +86,14 @@ export class Daemon {
     if (membership && certs) {
       d.membership = membership;
       d.certs = certs;
-      if (membership.role === 'manager') await d.startRuntime('existing');
-      d.startAgent();
-      d.scheduleRenewal();
-      log.info({ nodeId, role: membership.role, clusterId: membership.clusterId }, 'rejoined');
+      if (membership.role === 'manager' && (await isLocked(cfg.dataDir))) {
+        // Autolocked: nothing runs until `swarmlet unlock` gives the key (as Docker Swarm).
+        d.locked = true;
+        log.warn({ nodeId }, 'this manager is locked: run `swarmlet unlock`');
+      } else {
+        await d.resume();
+        log.info({ nodeId, role: membership.role, clusterId: membership.clusterId }, 'rejoined');
+      }
     }
     await d.listenUnix();
     return d;
@@ -247,7 +253,28 @@ export class Daemon {
     return view;
   }
 
-  private async startRuntime(bootstrap: 'new' | 'join' | 'existing'): Promise<void> {
+  /** Starts what a member node runs after a restart: the manager runtime, the agent, renewal. */
+  private async resume(unlockKey?: string): Promise<void> {
+    if (this.requireMembership().role === 'manager') await this.startRuntime('existing', unlockKey);
+    this.startAgent();
+    this.scheduleRenewal();
+  }
+
+  /** `swarmlet unlock`: checks the key against the data key, then starts the node. */
+  unlock(unlockKey: string): Promise<void> {
+    return this.serialise(async () => {
+      if (!this.locked) throw new SwarmletError('FAILED_PRECONDITION', 'this node is not locked');
+      await loadDataKey(this.cfg.dataDir, unlockKey.trim()); // throws on a wrong key
+      await this.resume(unlockKey.trim());
+      this.locked = false;
+      this.log.info({}, 'unlocked');
+    });
+  }
+
+  private async startRuntime(
+    bootstrap: 'new' | 'join' | 'existing',
+    unlockKey?: string,
+  ): Promise<void> {
     const membership = this.requireMembership();
     const certs = this.requireCerts();
     this.runtime = await ManagerRuntime.start({
@@ -255,6 +282,7 @@ export class Daemon {
       membership,
       certs,
       bootstrap,
+      unlockKey,
     });
   }
 

@@ -48,6 +48,11 @@ export const ClusterSecretsSchema = Type.Object({
   rootCA: Type.Object({ certPem: Type.String(), keyPem: Type.String() }),
   joinTokens: Type.Object({ worker: Type.String(), manager: Type.String() }),
   apiTokens: Type.Array(StoredApiTokenSchema),
+  /**
+   * Autolock: the key every manager wraps its data key with (`swarmlet unlock` after a restart).
+   * Absent when autolock is off.
+   */
+  unlockKey: Type.Optional(Type.String()),
 });
 export type ClusterSecrets = Static<typeof ClusterSecretsSchema>;
 

@@ -5,8 +5,8 @@ export const InfoSchema = Type.Object({
   version: Type.String(),
   nodeId: Type.String(),
   clusterId: Type.String(),
-  /** `inactive` until `swarmlet init`. */
-  state: Type.Union([Type.Literal('inactive'), Type.Literal('active')]),
+  /** `inactive` until `swarmlet init`; `locked`: an autolocked manager waiting for `swarmlet unlock`. */
+  state: Type.Union([Type.Literal('inactive'), Type.Literal('active'), Type.Literal('locked')]),
   role: Type.String(),
   managers: Type.Integer(),
   nodes: Type.Integer(),

@@ -54,6 +54,17 @@ export type ApiTokenCreated = Static<typeof ApiTokenCreatedSchema>;
  * Node-level cluster membership and access, served by the daemon (not by the store-backed
  * control API): join and leave act on the local node; tokens live in the replicated store.
  */
+/** `swarmlet update --autolock=true|false`. */
+export const SwarmUpdateRequestSchema = Type.Object({ autolock: Type.Boolean() });
+export type SwarmUpdateRequest = Static<typeof SwarmUpdateRequestSchema>;
+
+/** The autolock key (present when autolock is on). */
+export const UnlockKeySchema = Type.Object({ unlockKey: Type.Optional(Type.String()) });
+export type UnlockKey = Static<typeof UnlockKeySchema>;
+
+export const UnlockRequestSchema = Type.Object({ unlockKey: Type.String({ minLength: 1 }) });
+export type UnlockRequest = Static<typeof UnlockRequestSchema>;
+
 export interface SwarmApi {
   join(req: JoinRequest): Promise<JoinResult>;
   leave(req: LeaveRequest): Promise<void>;
@@ -62,4 +73,10 @@ export interface SwarmApi {
   createApiToken(req: ApiTokenCreateRequest): Promise<ApiTokenCreated>;
   listApiTokens(): Promise<ApiTokenInfo[]>;
   removeApiToken(ref: string): Promise<void>;
+  /** Autolock on (a new unlock key, returned once here) or off. */
+  updateSwarm(req: SwarmUpdateRequest): Promise<UnlockKey>;
+  /** The current unlock key, or a new one (`rotate`); FAILED_PRECONDITION when autolock is off. */
+  unlockKey(rotate?: boolean): Promise<UnlockKey>;
+  /** Unlocks this (restarted, autolocked) manager; INVALID_ARGUMENT for a wrong key. */
+  unlock(req: UnlockRequest): Promise<void>;
 }

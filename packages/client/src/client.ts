@@ -15,6 +15,9 @@ import type {
   Network,
   NetworkCreateRequest,
   SwarmApi,
+  SwarmUpdateRequest,
+  UnlockKey,
+  UnlockRequest,
   Info,
   InitRequest,
   Node,
@@ -194,6 +197,20 @@ export class SwarmletClient implements ControlApi, SwarmApi {
 
   removeApiToken(ref: string): Promise<void> {
     return this.http.call('DELETE', `/v1/tokens/${seg(ref)}`);
+  }
+
+  updateSwarm(req: SwarmUpdateRequest): Promise<UnlockKey> {
+    return this.http.call('POST', '/v1/swarm/update', { body: req });
+  }
+
+  unlockKey(rotate = false): Promise<UnlockKey> {
+    return rotate
+      ? this.http.call('POST', '/v1/swarm/unlockkey/rotate')
+      : this.http.call('GET', '/v1/swarm/unlockkey');
+  }
+
+  unlock(req: UnlockRequest): Promise<void> {
+    return this.http.call('POST', '/v1/swarm/unlock', { body: req });
   }
 
   /** Closes kept-alive connections; the client is unusable afterwards. */

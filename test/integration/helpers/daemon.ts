@@ -97,6 +97,26 @@ export class DaemonProcess {
     await rm(this.dir, { recursive: true, force: true });
   }
 
+  /** Runs the CLI with `input` on its standard input (e.g. `unlock`). Never throws. */
+  cliWithInput(
+    args: string[],
+    input: string,
+    timeoutMs = 60_000,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [CLI_BIN, '--socket', this.socket, ...args],
+        { timeout: timeoutMs, env: cliEnv() },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+      child.stdin?.end(input);
+    });
+  }
+
   /** Runs the CLI against this daemon. Never throws: returns exit code and output. */
   cli(
     args: string[],

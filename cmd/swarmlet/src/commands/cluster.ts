@@ -4,6 +4,7 @@ import { outputFormat, type CommandContext } from '../context.js';
 import { invalidFlag } from '../errors.js';
 import { formatInfo } from '../format/nodes.js';
 import { initMessage } from '../format/swarm.js';
+import { unlockKeyMessage } from './autolock.js';
 import { addrFlag } from '../parse/addr.js';
 import { parseDuration } from '../parse/duration.js';
 import { flagValue } from '../parse/service-flags.js';
@@ -19,6 +20,7 @@ interface InitFlags {
   forceNewCluster?: boolean;
   defaultAddrPool?: string[];
   defaultAddrPoolMaskLen?: string;
+  autolock?: boolean;
 }
 
 /** Shortest certificate lifetime the daemon accepts (meant for tests). */
@@ -67,6 +69,10 @@ async function init(ctx: CommandContext, flags: InitFlags): Promise<void> {
   }
   const [info, tokens] = await Promise.all([ctx.client().info(), ctx.client().joinTokens()]);
   ctx.print(initMessage(info, tokens.worker));
+  if (flags.autolock) {
+    const res = await ctx.client().updateSwarm({ autolock: true });
+    if (res.unlockKey) ctx.print(`\n${unlockKeyMessage(res.unlockKey)}`);
+  }
 }
 
 /** `swarmlet init` and `swarmlet info`. */
@@ -83,6 +89,7 @@ export function registerClusterCommands(program: Command, ctx: CommandContext): 
     .option('--cluster-name <name>', 'name of the cluster')
     .option('--heartbeat-period <duration>', 'period of agent heartbeats (e.g. 5s)')
     .option('--task-history-limit <n>', 'finished tasks kept per slot')
+    .option('--autolock', "lock managers' data keys with an unlock key (printed once)")
     .action(async (flags: InitFlags) => init(ctx, flags));
 
   program

@@ -7,6 +7,9 @@ import type {
   JoinTokens,
   LeaveRequest,
   SwarmApi,
+  SwarmUpdateRequest,
+  UnlockKey,
+  UnlockRequest,
 } from '@swarmlet/api-types';
 import { notFound, SwarmletError } from '@swarmlet/api-types';
 
@@ -23,6 +26,28 @@ export class FakeSwarm implements SwarmApi {
   /** Role of the local node, for `leave`. */
   role: 'worker' | 'manager' = 'manager';
   private rotations = 0;
+  /** Autolock's key (undefined: off); `locked` until `unlock` with it. */
+  unlockKeyValue: string | undefined;
+  locked = false;
+
+  async updateSwarm(req: SwarmUpdateRequest): Promise<UnlockKey> {
+    if (!req.autolock) this.unlockKeyValue = undefined;
+    else this.unlockKeyValue ??= `SWLKEY-1-fake${++this.rotations}`;
+    return this.unlockKeyValue ? { unlockKey: this.unlockKeyValue } : {};
+  }
+
+  async unlockKey(rotate = false): Promise<UnlockKey> {
+    if (!this.unlockKeyValue) throw new SwarmletError('FAILED_PRECONDITION', 'autolock is off');
+    if (rotate) this.unlockKeyValue = `SWLKEY-1-fake${++this.rotations}`;
+    return { unlockKey: this.unlockKeyValue };
+  }
+
+  async unlock(req: UnlockRequest): Promise<void> {
+    if (!this.locked) throw new SwarmletError('FAILED_PRECONDITION', 'this node is not locked');
+    if (req.unlockKey !== this.unlockKeyValue)
+      throw new SwarmletError('INVALID_ARGUMENT', 'the unlock key is not the right one');
+    this.locked = false;
+  }
 
   async join(req: JoinRequest): Promise<JoinResult> {
     const role =

@@ -9,7 +9,10 @@ import {
   type JoinTokens,
   type Logger,
   type NodeDescription,
+  type SwarmUpdateRequest,
+  type UnlockKey,
 } from '@swarmlet/api-types';
+import { newUnlockKey } from '@swarmlet/secrets';
 import {
   DEFAULT_CERT_VALIDITY_MS,
   issueNodeCert,
@@ -86,6 +89,32 @@ export class ClusterOps implements NodeEndpoints {
 
   listApiTokens(): ApiTokenInfo[] {
     return this.cluster().secrets.apiTokens.map(({ hash: _h, ...info }) => info);
+  }
+
+  /** Autolock on (a new unlock key) or off; managers rewrap their data keys on their own. */
+  async updateSwarm(req: SwarmUpdateRequest): Promise<UnlockKey> {
+    const s = await this.updateSecrets((cur) => {
+      const { unlockKey: _old, ...rest } = cur;
+      if (!req.autolock) return rest;
+      return { ...rest, unlockKey: cur.unlockKey ?? newUnlockKey() };
+    });
+    this.log.info({ autolock: req.autolock }, 'autolock changed');
+    return s.unlockKey ? { unlockKey: s.unlockKey } : {};
+  }
+
+  /** The unlock key, or a new one; FAILED_PRECONDITION when autolock is off. */
+  async unlockKey(rotate = false): Promise<UnlockKey> {
+    if (!rotate) {
+      const key = this.cluster().secrets.unlockKey;
+      if (!key) throw autolockOff();
+      return { unlockKey: key };
+    }
+    const s = await this.updateSecrets((cur) => {
+      if (!cur.unlockKey) throw autolockOff();
+      return { ...cur, unlockKey: newUnlockKey() };
+    });
+    this.log.info({}, 'unlock key rotated');
+    return { unlockKey: s.unlockKey };
   }
 
   async removeApiToken(ref: string): Promise<void> {
@@ -176,4 +205,11 @@ export class ClusterOps implements NodeEndpoints {
     await this.mgr.addLearner(id.nodeId, addr);
     return this.mgr.raftPeers();
   }
+}
+
+function autolockOff(): SwarmletError {
+  return new SwarmletError(
+    'FAILED_PRECONDITION',
+    'autolock is off: there is no unlock key (turn it on with `swarmlet update --autolock=true`)',
+  );
 }

@@ -39,6 +39,16 @@ export async function loadDataKey(dataDir: string, unlockKey?: string): Promise<
   return dek;
 }
 
+/** Whether the data key is wrapped with an unlock key (autolock): a restart needs `unlock`. */
+export async function isLocked(dataDir: string): Promise<boolean> {
+  try {
+    return (JSON.parse(await readFile(dekFile(dataDir), 'utf8')) as WrappedKey).locked === true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
 /** Writes the DEK, wrapped with `unlockKey` when given (autolock), mode 0600. */
 export async function saveDataKey(
   dataDir: string,

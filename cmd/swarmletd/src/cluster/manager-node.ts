@@ -11,9 +11,9 @@ import {
   type ApplyOutcome,
 } from '@swarmlet/manager';
 import { FileStorage, NotLeaderError, RaftNode, WsTransport } from '@swarmlet/raft';
-import { MemoryStore } from '@swarmlet/store';
+import { MemoryStore, type WatchQueue } from '@swarmlet/store';
 import { raftDir } from './node-state.js';
-import { loadDataKey, raftCipher } from './data-key.js';
+import { loadDataKey, raftCipher, saveDataKey } from './data-key.js';
 import { checkServerIsManager } from './tls-check.js';
 import { reconcileMembership } from './membership.js';
 
@@ -46,6 +46,7 @@ export class ManagerNode {
   private leaderLoops: Manager | undefined;
   private transition: Promise<void> = Promise.resolve();
   private membershipTimer: NodeJS.Timeout | undefined;
+  private keyWatch: WatchQueue | undefined;
   private stopped = false;
 
   private constructor(
@@ -54,6 +55,9 @@ export class ManagerNode {
     readonly raft: RaftNode<ApplyOutcome>,
     readonly transport: WsTransport,
     private readonly storage: FileStorage,
+    private readonly dek: Buffer,
+    /** The unlock key the data key is wrapped with now (undefined: not locked). */
+    private wrappedWith: string | undefined,
   ) {
     this.control = new ControlServer(store);
   }
@@ -92,12 +96,38 @@ export class ManagerNode {
       onFatal: (err) => o.log.error({ err }, 'raft failed; this manager stops serving'),
     });
     late.node = node;
-    const self = new ManagerNode(o, store, node, transport, storage);
+    const self = new ManagerNode(o, store, node, transport, storage, dek, o.unlockKey);
     late.self = self;
+    self.watchUnlockKey();
     await node.start();
     const conf = node.confState();
     if (conf.voters.length === 1 && conf.voters[0] === o.nodeId) node.campaign();
     return self;
+  }
+
+  /**
+   * Autolock: keeps this manager's data key wrapped with the cluster's current unlock key (or
+   * unwrapped once autolock is off). Called after every commit that touches the cluster object.
+   */
+  private watchUnlockKey(): void {
+    const events = this.store.watch({ kinds: ['cluster'] });
+    this.keyWatch = events;
+    void (async () => {
+      for await (const ev of events) {
+        if (ev.type !== 'commit') continue;
+        await this.syncKeyWrap().catch((err: unknown) =>
+          this.o.log.error({ err }, 'rewrapping the data key failed'),
+        );
+      }
+    })();
+  }
+
+  async syncKeyWrap(): Promise<void> {
+    const want = this.store.view((tx) => tx.find('cluster')[0]?.secrets?.unlockKey);
+    if (want === this.wrappedWith) return;
+    await saveDataKey(this.o.dataDir, this.dek, want);
+    this.wrappedWith = want;
+    this.o.log.info({ locked: want !== undefined }, 'data key rewrapped for autolock');
   }
 
   /** Hands a `/raft` WebSocket upgrade to the transport. */
@@ -191,6 +221,7 @@ export class ManagerNode {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.keyWatch?.close();
     clearInterval(this.membershipTimer);
     // Raft first: writes still in flight (a dispatcher flushing status, say) fail at once
     // instead of waiting for a quorum that may be shutting down too.

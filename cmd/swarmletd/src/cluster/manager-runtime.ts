@@ -20,6 +20,8 @@ export interface RuntimeOptions {
   membership: Membership;
   certs: NodeCerts;
   bootstrap: 'new' | 'join' | 'existing';
+  /** The unlock key of an autolocked manager (`swarmlet unlock`). */
+  unlockKey?: string | undefined;
 }
 
 /**
@@ -52,6 +54,7 @@ export class ManagerRuntime {
       log,
       bootstrap: o.bootstrap,
       heartbeatPeriodMs: daemon.cfg.heartbeatPeriodMs,
+      unlockKey: o.unlockKey,
     });
     const ops = new ClusterOps(mgr, log);
     const control = new DaemonControl(daemon);

@@ -7,6 +7,9 @@ import {
   JoinTokensSchema,
   LeaveRequestSchema,
   RotateJoinTokenSchema,
+  SwarmUpdateRequestSchema,
+  UnlockKeySchema,
+  UnlockRequestSchema,
   type SwarmApi,
 } from '@swarmlet/api-types';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -98,6 +101,55 @@ export const swarmRoutes: FastifyPluginAsyncTypebox<{ swarm: SwarmApi }> = async
       },
     },
     async () => swarm.listApiTokens(),
+  );
+  app.post(
+    '/swarm/update',
+    {
+      schema: {
+        operationId: 'updateSwarm',
+        tags,
+        body: closed(SwarmUpdateRequestSchema),
+        response: { 200: UnlockKeySchema, ...ErrorResponses },
+      },
+    },
+    async (req) => swarm.updateSwarm(req.body),
+  );
+  app.get(
+    '/swarm/unlockkey',
+    {
+      schema: {
+        operationId: 'unlockKey',
+        tags,
+        response: { 200: UnlockKeySchema, ...ErrorResponses },
+      },
+    },
+    async () => swarm.unlockKey(false),
+  );
+  app.post(
+    '/swarm/unlockkey/rotate',
+    {
+      schema: {
+        operationId: 'rotateUnlockKey',
+        tags,
+        response: { 200: UnlockKeySchema, ...ErrorResponses },
+      },
+    },
+    async () => swarm.unlockKey(true),
+  );
+  app.post(
+    '/swarm/unlock',
+    {
+      schema: {
+        operationId: 'unlock',
+        tags,
+        body: closed(UnlockRequestSchema),
+        response: { 204: Type.Null(), ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      await swarm.unlock(req.body);
+      return reply.status(204).send(null);
+    },
   );
   app.delete(
     '/tokens/:ref',
