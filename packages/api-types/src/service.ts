@@ -45,6 +45,8 @@ export const FileReferenceSchema = Type.Object({
   uid: Type.Integer({ minimum: 0 }),
   gid: Type.Integer({ minimum: 0 }),
   mode: Type.Integer({ minimum: 0, maximum: 0o7777 }),
+  /** Configs only: a `config update` rolls the service instead of updating the file in place. */
+  restart: Type.Optional(Type.Boolean()),
 });
 export type FileReference = Static<typeof FileReferenceSchema>;
 
@@ -60,6 +62,7 @@ export const FileReferenceInputSchema = Type.Object({
   uid: Type.Optional(Type.Integer({ minimum: 0 })),
   gid: Type.Optional(Type.Integer({ minimum: 0 })),
   mode: Type.Optional(Type.Integer({ minimum: 0, maximum: 0o7777 })),
+  restart: Type.Optional(Type.Boolean()),
 });
 export type FileReferenceInput = Static<typeof FileReferenceInputSchema>;
 

@@ -36,6 +36,7 @@ export function taskFilesOf(task: Task, payload: TaskFilesPayload | undefined): 
 export function updatedConfigFiles(task: Task, updated: readonly FilePayload[]): TaskFile[] {
   const out: TaskFile[] = [];
   for (const r of task.spec.configs ?? []) {
+    if (r.restart) continue; // rolled by the manager instead
     const d = updated.find((x) => x.id === r.id);
     if (d) {
       out.push({

@@ -126,6 +126,21 @@ describe('secrets and configs through the control API', () => {
     const c = await api.updateConfig('c', { data: b64('conf2') });
     expect(c.spec.data).toBe(b64('conf2'));
     expect((await api.getService('o')).meta.version).toBe(other.meta.version);
+    // A config mounted with restart=true rolls its service instead.
+    const rolled = await api.createService({
+      name: 'r',
+      task: { ...image, configs: [{ source: 'c', target: '/r.conf', restart: true }] },
+    });
+    await api.updateConfig('c', { data: b64('conf3') });
+    expect((await api.getService('r')).spec.task.forceUpdate).toBe(
+      rolled.spec.task.forceUpdate + 1,
+    );
+    expect((await api.getService('o')).meta.version).toBe(other.meta.version);
+    const onSecret = api.createService({
+      name: 'bad',
+      task: { ...image, secrets: [{ source: 's', restart: true }] },
+    });
+    await expect(onSecret).rejects.toThrow(/restart= is for configs/);
     // A stale version is refused.
     const stale = await errorOf(api.updateConfig('c', { data: b64('x'), version: 1 }));
     expect(isSwarmletError(stale, 'CONFLICT')).toBe(true);

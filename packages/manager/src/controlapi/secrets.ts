@@ -96,12 +96,21 @@ export function createConfigTx(tx: WriteTx, req: DataCreateRequest): Config {
   });
 }
 
-/** A new value for a config: running tasks get it in place (no restart). */
+/**
+ * A new value for a config: running tasks get it in place (no restart), except in services that
+ * mount it with `restart=true`, which roll their tasks as for a secret.
+ */
 export function updateConfigTx(tx: WriteTx, ref: string, req: DataUpdateRequest): Config {
   const cur = resolveConfig(tx, ref);
   checkVersion('config', cur, req.version);
   checkConfigData(decode('config', req.data));
-  return tx.update('config', { ...cur, spec: { ...cur.spec, data: req.data } });
+  const updated = tx.update('config', { ...cur, spec: { ...cur.spec, data: req.data } });
+  for (const svc of servicesUsing(tx, 'config', cur.id)) {
+    if (!svc.spec.task.configs?.some((r) => r.id === cur.id && r.restart)) continue;
+    const task = { ...svc.spec.task, forceUpdate: svc.spec.task.forceUpdate + 1 };
+    tx.update('service', { ...svc, spec: { ...svc.spec, task } });
+  }
+  return updated;
 }
 
 export function removeConfigTx(tx: WriteTx, ref: string): void {
@@ -166,6 +175,8 @@ export function resolveFileReferences(
     }
     if (out.some((o) => o.target === target))
       throw invalid(`two ${kind}s have the target ${target}`);
+    if (r.restart && kind === 'secret')
+      throw invalid('restart= is for configs (a secret update always rolls the service)');
     out.push({
       id: obj.id,
       name: obj.spec.name,
@@ -173,6 +184,7 @@ export function resolveFileReferences(
       uid: r.uid ?? 0,
       gid: r.gid ?? 0,
       mode: r.mode ?? 0o444,
+      ...(r.restart ? { restart: true } : {}),
     });
   }
   return out;

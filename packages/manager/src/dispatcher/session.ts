@@ -81,7 +81,7 @@ export class AgentSession {
       tx
         .tasksOfNode(this.nodeId)
         .filter((t) => isAssignedTo(t, this.nodeId) && !isTerminalState(t.status.state))
-        .flatMap((t) => t.spec.configs?.map((c) => c.id) ?? []),
+        .flatMap((t) => t.spec.configs?.filter((c) => !c.restart).map((c) => c.id) ?? []),
     );
     const payload = [...updated]
       .filter(([id]) => used.includes(id))
