@@ -1,7 +1,13 @@
-import { isSwarmletError, type ServiceView } from '@swarmlet/api-types';
+import {
+  isSwarmletError,
+  type ServiceSpec,
+  type ServiceSpecInput,
+  type ServiceView,
+} from '@swarmlet/api-types';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { forEachTarget, UsageError } from '../errors.js';
+import { parseFileRef, updateFileRefs, type FileRefChange } from '../parse/file-ref.js';
 import { applyUpdateFlags, type UpdateFlags } from '../parse/update-flags.js';
 import { collect, expandEnv } from '../parse/words.js';
 import { maybeWait, timeoutMs, withWaitFlags, type WaitFlags } from './wait-flags.js';
@@ -15,15 +21,63 @@ export function parseScaleArg(arg: string): { ref: string; replicas: number } {
   return { ref: m[1], replicas: Number(m[2]) };
 }
 
+/** `service update`'s secret and config options as commander hands them over. */
+export interface FileRefFlags {
+  secretAdd?: string[];
+  secretRm?: string[];
+  configAdd?: string[];
+  configRm?: string[];
+}
+
+/** The parsed `--secret-*` and `--config-*` flags; parsed before anything is sent. */
+export interface FileRefChanges {
+  secrets: FileRefChange;
+  configs: FileRefChange;
+}
+
+/** Parses the specs of `--secret-add`/`--config-add`; throws `UsageError` naming the flag. */
+export function parseFileRefChanges(f: FileRefFlags): FileRefChanges {
+  return {
+    secrets: {
+      add: (f.secretAdd ?? []).map((r) => parseFileRef('--secret-add', r)),
+      rm: f.secretRm ?? [],
+    },
+    configs: {
+      add: (f.configAdd ?? []).map((r) => parseFileRef('--config-add', r)),
+      rm: f.configRm ?? [],
+    },
+  };
+}
+
+function changes(c: FileRefChange): boolean {
+  return c.add.length > 0 || c.rm.length > 0;
+}
+
+/**
+ * Applies the secret and config changes to a spec (pure); a list no flag names is sent back as
+ * read. Throws `SwarmletError` for a removal that matches nothing or an addition whose target is
+ * taken (see `updateFileRefs`).
+ */
+export function applyFileRefChanges(spec: ServiceSpec, c: FileRefChanges): ServiceSpecInput {
+  const next: ServiceSpecInput = structuredClone(spec);
+  if (changes(c.secrets)) {
+    next.task.secrets = updateFileRefs('secret', spec.name, spec.task.secrets ?? [], c.secrets);
+  }
+  if (changes(c.configs)) {
+    next.task.configs = updateFileRefs('config', spec.name, spec.task.configs ?? [], c.configs);
+  }
+  return next;
+}
+
 /** Read-modify-write with the version the spec was read at; retried when someone wrote meanwhile. */
 async function updateWithRetry(
   ctx: CommandContext,
   ref: string,
-  flags: UpdateFlags,
+  edit: (spec: ServiceSpec) => ServiceSpecInput,
 ): Promise<ServiceView> {
   for (let attempt = 1; ; attempt++) {
     const current = await ctx.client().getService(ref);
-    const spec = applyUpdateFlags(current.spec, flags);
+    const spec = edit(current.spec);
     try {
       return await ctx.client().updateService(current.id, { version: current.meta.version, spec });
     } catch (err) {
@@ -70,11 +124,26 @@ export function registerServiceWrites(service: Command, ctx: CommandContext): vo
       .option('--image <image>', 'service image tag')
       .option('--env-add <K=V>', 'add or update an environment variable (repeatable)', collect)
       .option('--env-rm <K>', 'remove an environment variable (repeatable)', collect)
+      .option(
+        '--secret-add <spec>',
+        'add a secret: NAME or source=,target=,... (repeatable)',
+        collect,
+      )
+      .option('--secret-rm <name>', 'remove a secret by name or target (repeatable)', collect)
+      .option(
+        '--config-add <spec>',
+        'add a config: NAME or source=,target=,...,restart=true|false (repeatable)',
+        collect,
+      )
+      .option('--config-rm <name>', 'remove a config by name or target (repeatable)', collect)
       .option('--force', 'force the update even if no changes require it'),
-  ).action(async (ref: string, flags: UpdateFlags & WaitFlags) => {
+  ).action(async (ref: string, flags: UpdateFlags & FileRefFlags & WaitFlags) => {
     timeoutMs(flags);
     const envAdd = expandEnv(flags.envAdd ?? [], ctx.io.env);
-    const updated = await updateWithRetry(ctx, ref, { ...flags, envAdd });
+    const refs = parseFileRefChanges(flags);
+    const updated = await updateWithRetry(ctx, ref, (spec) =>
+      applyFileRefChanges(applyUpdateFlags(spec, { ...flags, envAdd }), refs),
+    );
     ctx.print(ref);
     await maybeWait(ctx, flags, updated);
   });
