@@ -4,6 +4,7 @@ import { registerClusterCommands } from './commands/cluster.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerNodeCommands } from './commands/node.js';
+import { registerRegistryCommands } from './commands/registry.js';
 import { registerSecretCommands } from './commands/secret.js';
 import { registerServiceCreate } from './commands/service-create.js';
 import { registerServiceReads } from './commands/service-read.js';
@@ -65,6 +66,7 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CommandContext
   registerNetworkCommands(program, ctx);
   registerSecretCommands(program, ctx);
   registerConfigCommands(program, ctx);
+  registerRegistryCommands(program, ctx);
   registerTokenCommands(program, ctx);
   pointToHelp(program);
   program.hook('preAction', (_program, action) => {

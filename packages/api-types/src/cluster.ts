@@ -108,7 +108,8 @@ export const NetworkCreateRequestSchema = Type.Object({
 });
 export type NetworkCreateRequest = Static<typeof NetworkCreateRequestSchema>;
 
-export const SECRET_TYPES = ['opaque', 'tls'] as const;
+/** `registry`: credentials for image pulls (`swarmlet registry login`), data a `RegistryCredential`. */
+export const SECRET_TYPES = ['opaque', 'tls', 'registry'] as const;
 export type SecretType = (typeof SECRET_TYPES)[number];
 
 /** What `secret inspect` shows of a `tls` secret's certificate. */
@@ -135,8 +136,22 @@ export const SecretSchema = Type.Object({
     type: Type.Optional(Type.Enum(SECRET_TYPES)),
   }),
   tls: Type.Optional(TlsInfoSchema),
+  /** For `registry` secrets: which server they log in to, and as whom (never the password). */
+  registry: Type.Optional(Type.Object({ server: Type.String(), username: Type.String() })),
 });
 export type Secret = Static<typeof SecretSchema>;
+
+/** The data of a `registry` secret (JSON, base64 in `spec.data`). */
+export interface RegistryCredential {
+  server: string;
+  username: string;
+  password: string;
+}
+
+/** The secret name `registry login SERVER` stores its credential under. */
+export function registrySecretName(server: string): string {
+  return `registry-${server.replace(/[^a-zA-Z0-9._-]/g, '_')}`;
+}
 
 /** A secret as the API shows it: everything but the data, plus its size. */
 export const SecretViewSchema = Type.Object({
@@ -149,6 +164,7 @@ export const SecretViewSchema = Type.Object({
   }),
   size: Type.Integer(),
   tls: Type.Optional(TlsInfoSchema),
+  registry: Type.Optional(Type.Object({ server: Type.String(), username: Type.String() })),
 });
 export type SecretView = Static<typeof SecretViewSchema>;
 
@@ -160,6 +176,7 @@ export function toSecretView(s: Secret): SecretView {
     size: Buffer.from(s.spec.data, 'base64').byteLength,
   };
   if (s.tls) view.tls = s.tls;
+  if (s.registry) view.registry = s.registry;
   return view;
 }
 

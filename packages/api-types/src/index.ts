@@ -11,3 +11,4 @@ export * from './control.js';
 export * from './logger.js';
 export * from './swarm.js';
 export * from './netmap.js';
+export * from './image.js';

@@ -39,6 +39,8 @@ export interface FilePayload {
 export interface TaskFilesPayload {
   secrets: FilePayload[];
   configs: FilePayload[];
+  /** Credentials for the task's image registry, when a `registry` secret names its server. */
+  registryAuth?: { server: string; username: string; password: string };
 }
 
 export interface TaskStatusUpdate {

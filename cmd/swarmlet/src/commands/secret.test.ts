@@ -21,7 +21,7 @@ describe('dataCreateRequest', () => {
       type: 'tls',
     });
     expect(() => dataCreateRequest('x', { type: 'x509' })).toThrow(
-      'invalid argument "x509" for "--type": must be one of opaque, tls',
+      'invalid argument "x509" for "--type": must be one of opaque, tls, registry',
     );
   });
 });
@@ -111,7 +111,7 @@ describe('swarmlet secret', () => {
       code: 1,
       stdout: '',
       stderr:
-        'swarmlet: invalid argument "x509" for "--type": must be one of opaque, tls\n' +
+        'swarmlet: invalid argument "x509" for "--type": must be one of opaque, tls, registry\n' +
         "See 'swarmlet secret create --help'.\n",
     });
     const missing = await cli('secret', 'create', 's');

@@ -3,6 +3,7 @@ import type { CommandContext } from '../context.js';
 import { randomName } from '../parse/names.js';
 import { buildServiceSpec, type CreateFlags } from '../parse/service-flags.js';
 import { collect, expandEnv } from '../parse/words.js';
+import { sendRegistryAuth } from './registry.js';
 import { maybeWait, timeoutMs, withWaitFlags, type WaitFlags } from './wait-flags.js';
 
 /** `swarmlet service create [OPTIONS] IMAGE [COMMAND] [ARG...]`. */
@@ -54,12 +55,21 @@ export function registerServiceCreate(service: Command, ctx: CommandContext): vo
       'mount a config: NAME (at /NAME), or ' +
         'source=NAME,target=/PATH,uid=N,gid=N,mode=0444 (repeatable)',
       collect,
+    )
+    .option(
+      '--with-registry-auth',
+      "send your Docker credential for the image's registry (from ~/.docker/config.json)",
     );
   withWaitFlags(cmd).action(
-    async (image: string, args: string[], flags: CreateFlags & WaitFlags) => {
+    async (
+      image: string,
+      args: string[],
+      flags: CreateFlags & WaitFlags & { withRegistryAuth?: boolean },
+    ) => {
       timeoutMs(flags);
       const env = expandEnv(flags.env ?? [], ctx.io.env);
       const spec = buildServiceSpec(image, args, { ...flags, env }, flags.name ?? randomName());
+      if (flags.withRegistryAuth) await sendRegistryAuth(ctx, image);
       const created = await ctx.client().createService(spec);
       ctx.print(created.id);
       await maybeWait(ctx, flags, created);

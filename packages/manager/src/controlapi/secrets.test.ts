@@ -95,6 +95,26 @@ describe('secrets and configs through the control API', () => {
     }
   });
 
+  it('stores registry credentials: checked JSON, server and user shown, password never', async () => {
+    const { api } = setup();
+    const cred = { server: '127.0.0.1:5000', username: 'bob', password: 'pw-123' };
+    const s = await api.createSecret({
+      name: 'reg',
+      data: b64(JSON.stringify(cred)),
+      type: 'registry',
+    });
+    expect(s.registry).toEqual({ server: '127.0.0.1:5000', username: 'bob' });
+    expect(JSON.stringify(await api.listSecrets())).not.toContain('pw-123');
+    const bad = await errorOf(
+      api.createSecret({ name: 'r2', data: b64('{"server":"x"}'), type: 'registry' }),
+    );
+    expect(bad.message).toBe('a registry secret needs a non-empty "username"');
+    const notJson = await errorOf(
+      api.createSecret({ name: 'r3', data: b64('x'), type: 'registry' }),
+    );
+    expect(notJson.message).toMatch(/holds JSON/);
+  });
+
   it('checks a tls secret holds a matching pair and shows its certificate', async () => {
     const { api } = setup();
     const pem = testdata('ec-pkcs8.pem');

@@ -7,7 +7,9 @@ import {
   type DataUpdateRequest,
   type FileReference,
   type FileReferenceInput,
+  type RegistryCredential,
   type Secret,
+  type SecretType,
   type Service,
 } from '@swarmlet/api-types';
 import { checkConfigData, checkName, checkSecretData } from '@swarmlet/secrets';
@@ -46,17 +48,40 @@ export function resolveConfig(tx: ReadTx, ref: string): Config {
   return resolveData(tx.find('config'), 'config', ref);
 }
 
-/** Creates a secret (`type` opaque or tls: a tls secret must hold a matching PEM pair). */
+/**
+ * Creates a secret: `opaque`, `tls` (must hold a matching PEM pair) or `registry` (JSON
+ * credentials for image pulls from one server).
+ */
 export function createSecretTx(tx: WriteTx, req: DataCreateRequest): Secret {
   checkName('secret', req.name);
   const type = req.type ?? 'opaque';
-  const tls = checkSecretData(decode('secret', req.data), type);
+  const extra = checkData(type, decode('secret', req.data));
   if (tx.find('secret', (s) => s.spec.name === req.name).length > 0)
     throw new SwarmletError('ALREADY_EXISTS', `secret ${req.name} already exists`);
   return tx.create('secret', {
     spec: { name: req.name, labels: req.labels ?? {}, data: req.data, type },
-    ...(tls ? { tls } : {}),
+    ...extra,
   });
+}
+
+/** Checks a secret's data for its type; what the secret shows of it (certificate, registry). */
+function checkData(type: SecretType, data: Buffer): Pick<Secret, 'tls' | 'registry'> {
+  if (type !== 'registry') {
+    const tls = checkSecretData(data, type);
+    return tls ? { tls } : {};
+  }
+  checkSecretData(data, 'opaque'); // size
+  let cred: Partial<RegistryCredential>;
+  try {
+    cred = JSON.parse(data.toString('utf8')) as Partial<RegistryCredential>;
+  } catch {
+    throw invalid('a registry secret holds JSON: {"server", "username", "password"}');
+  }
+  for (const k of ['server', 'username', 'password'] as const) {
+    if (typeof cred[k] !== 'string' || cred[k] === '')
+      throw invalid(`a registry secret needs a non-empty "${k}"`);
+  }
+  return { registry: { server: cred.server!, username: cred.username! } };
 }
 
 /**
@@ -68,10 +93,8 @@ export function updateSecretTx(tx: WriteTx, ref: string, req: DataUpdateRequest)
   const cur = resolveSecret(tx, ref);
   checkVersion('secret', cur, req.version);
   const type = cur.spec.type ?? 'opaque';
-  const tls = checkSecretData(decode('secret', req.data), type);
-  const next: Secret = { ...cur, spec: { ...cur.spec, data: req.data } };
-  if (tls) next.tls = tls;
-  const updated = tx.update('secret', next);
+  const extra = checkData(type, decode('secret', req.data));
+  const updated = tx.update('secret', { ...cur, spec: { ...cur.spec, data: req.data }, ...extra });
   for (const svc of servicesUsing(tx, 'secret', cur.id)) {
     const task = { ...svc.spec.task, forceUpdate: svc.spec.task.forceUpdate + 1 };
     tx.update('service', { ...svc, spec: { ...svc.spec, task } });

@@ -258,4 +258,57 @@ describe('Dispatcher secrets and configs', () => {
     ]);
     expect(up2.filter((m) => m.type === 'configs')).toEqual([]);
   });
+
+  it('sends a registry credential with a task whose image is on that registry, to its node only', async () => {
+    dispatcher.start();
+    const cred = { server: '127.0.0.1:5000', username: 'bob', password: 'pw-123' };
+    await store.update((tx) => {
+      tx.create('secret', {
+        spec: {
+          name: 'registry-127.0.0.1_5000',
+          labels: {},
+          data: Buffer.from(JSON.stringify(cred)).toString('base64'),
+          type: 'registry',
+        },
+        registry: { server: cred.server, username: cred.username },
+      });
+      const svc = tx.create('service', sampleService('app'));
+      const status = {
+        state: 'assigned' as const,
+        timestamp: '',
+        message: '',
+        err: '',
+        containerId: '',
+      };
+      const onRegistry = { ...svc.spec.task.container, image: '127.0.0.1:5000/app:1' };
+      tx.create('task', {
+        ...sampleTask(svc, 1, 'up1'),
+        spec: { ...svc.spec.task, container: onRegistry },
+        status,
+      });
+      tx.create('task', { ...sampleTask(svc, 2, 'up2'), status }); // docker.io image: no credential
+    });
+    const got = new Map<string, ManagerMessage[]>();
+    for (const nodeId of ['up1', 'up2']) {
+      const [agentEnd, managerEnd] = channelPair<AgentMessage, ManagerMessage>();
+      dispatcher.accept(managerEnd);
+      const list: ManagerMessage[] = [];
+      got.set(nodeId, list);
+      agentEnd.onMessage((m) => list.push(m));
+      agentEnd.send({
+        type: 'register',
+        nodeId,
+        description: nodeInput(nodeId, 'ready').description,
+      });
+    }
+    await settle();
+    const files = (nodeId: string) => {
+      const m = got.get(nodeId)?.find((x) => x.type === 'assignments');
+      const c = m?.type === 'assignments' ? m.changes[0] : undefined;
+      return c?.action === 'update' ? c.files : undefined;
+    };
+    expect(files('up1')?.registryAuth).toEqual(cred);
+    expect(files('up2')).toBeUndefined();
+    expect(JSON.stringify(got.get('up2'))).not.toContain('pw-123');
+  });
 });

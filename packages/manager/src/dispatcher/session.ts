@@ -1,6 +1,8 @@
 import {
   isTerminalState,
+  registryOf,
   type AgentMessage,
+  type RegistryCredential,
   type AssignmentChange,
   type Logger,
   type ManagerMessage,
@@ -128,6 +130,26 @@ function withFiles(tx: ReadTx, task: Task): AssignmentChange {
     const c = tx.get('config', r.id);
     return c ? [{ id: c.id, data: c.spec.data }] : [];
   });
-  if (secrets.length + configs.length === 0) return { action: 'update', task };
-  return { action: 'update', task, files: { secrets, configs } };
+  const registryAuth = registryCredential(tx, task.spec.container.image);
+  if (secrets.length + configs.length === 0 && !registryAuth) return { action: 'update', task };
+  return {
+    action: 'update',
+    task,
+    files: { secrets, configs, ...(registryAuth ? { registryAuth } : {}) },
+  };
+}
+
+/** The `registry` secret for the server the image is pulled from, if one was stored. */
+function registryCredential(tx: ReadTx, image: string): RegistryCredential | undefined {
+  const server = registryOf(image);
+  const s = tx.find(
+    'secret',
+    (x) => x.spec.type === 'registry' && x.registry?.server === server,
+  )[0];
+  if (!s) return undefined;
+  try {
+    return JSON.parse(Buffer.from(s.spec.data, 'base64').toString('utf8')) as RegistryCredential;
+  } catch {
+    return undefined;
+  }
 }
