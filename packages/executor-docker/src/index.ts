@@ -16,3 +16,11 @@ export {
 } from './engine.js';
 export * from './networking.js';
 export { TaskFiles, SECRETS_DIR, type TaskFile, type TaskFilesOptions } from './task-files.js';
+export { pullImage } from './image.js';
+export {
+  DEFAULT_REGISTRY,
+  redactPassword,
+  registryHost,
+  registryOf,
+  type RegistryAuth,
+} from './registry-auth.js';
