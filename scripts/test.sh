@@ -36,6 +36,12 @@ log "unit tests: $(elapsed_s "$t") s"
 
 if [[ $integration == 1 ]]; then
   t=$(now_ms)
+  # A real registry with password auth for the pull-credential tests (Debian packages).
+  if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null; then
+    log "installing docker-registry and apache2-utils (registry tests)"
+    apt-get install -y -q --no-install-recommends docker-registry apache2-utils >/dev/null ||
+      { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends docker-registry apache2-utils >/dev/null; }
+  fi
   log "integration tests (real Docker engine)"
   npx vitest run --project integration
   log "integration tests: $(elapsed_s "$t") s"

@@ -72,7 +72,13 @@ export class DockerTaskController implements TaskController {
     const binds = await this.prepareFiles();
     if (await this.tryCreate(docker, endpoints, binds)) return;
     const image = this.task.spec.container.image;
-    await pullImage(docker, image);
+    // Credentials of a `registry` secret for the image's registry, when the manager sent one.
+    const a = this.files?.payload?.registryAuth;
+    await pullImage(
+      docker,
+      image,
+      a && { serveraddress: a.server, username: a.username, password: a.password },
+    );
     if (!(await this.tryCreate(docker, endpoints, binds))) {
       throw new ExecutorError(
         'image',

@@ -56,9 +56,13 @@ describe('swarmlet registry', () => {
     expect(a.code).not.toBe(0);
     expect(a.stderr).toContain('--password-stdin');
     fakeStdin('pw\n');
-    const b = await cli('registry', 'login', '-u', 'bob', '--password-stdin', 'reg.example.test/x');
+    const b = await cli('registry', 'login', '-u', 'bob', '--password-stdin', 'https:// ');
     expect(b.stderr).toContain('is not a registry host');
     expect(creds()).toEqual([]);
+    // docker login spellings name the host images use.
+    fakeStdin('pw\n');
+    await cli('registry', 'login', '-u', 'bob', '--password-stdin', 'https://index.docker.io/v1/');
+    expect(creds().map((c) => c[0])).toEqual(['registry-docker.io']);
   });
 });
 

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   isSwarmletError,
+  registryHost,
   registryOf,
   registrySecretName,
   type RegistryCredential,
@@ -96,10 +97,13 @@ export function registerRegistryCommands(program: Command, ctx: CommandContext):
       if (!flags.passwordStdin) {
         throw new UsageError('give the password on standard input with --password-stdin');
       }
-      if (server.includes('/')) throw new UsageError(`"${server}" is not a registry host[:port]`);
+      // As `docker login`: https://ghcr.io, index.docker.io/v1/ ... name the host images use.
+      const host = registryHost(server);
+      if (host === '' || /\s/.test(host))
+        throw new UsageError(`"${server}" is not a registry host[:port]`);
       const password = await readPassword();
-      await storeCredential(ctx, { server, username: flags.username, password });
-      ctx.print(`Credentials for ${server} stored: tasks whose image is on it pull with them.`);
+      await storeCredential(ctx, { server: host, username: flags.username, password });
+      ctx.print(`Credentials for ${host} stored: tasks whose image is on it pull with them.`);
     });
 
   registry
@@ -126,7 +130,7 @@ export function registerRegistryCommands(program: Command, ctx: CommandContext):
     .argument('<server...>', 'registry host[:port]')
     .action(async (servers: string[]) => {
       await forEachTarget(servers, async (server) => {
-        await ctx.client().removeSecret(registrySecretName(server));
+        await ctx.client().removeSecret(registrySecretName(registryHost(server)));
         ctx.print(server);
       });
     });
