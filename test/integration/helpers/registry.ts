@@ -26,6 +26,11 @@ export interface RegistryUser {
 export interface StartRegistryOptions {
   /** Require HTTP basic auth (htpasswd, bcrypt) for every request, as this one user. */
   auth?: RegistryUser;
+  /**
+   * IPv4 address to listen on (default 127.0.0.1): e.g. the compose network's gateway, so the
+   * test cluster's inner engines reach it.
+   */
+  host?: string;
 }
 
 export interface TestRegistry {
@@ -85,7 +90,7 @@ async function htpasswdLine(user: RegistryUser): Promise<string> {
 }
 
 /** The registry's configuration: loopback on an OS-chosen port, filesystem storage in `dir`. */
-function registryConfig(dir: string, withAuth: boolean): string {
+function registryConfig(dir: string, withAuth: boolean, host: string): string {
   const lines = [
     'version: 0.1',
     'log:',
@@ -96,7 +101,7 @@ function registryConfig(dir: string, withAuth: boolean): string {
     '  filesystem:',
     `    rootdirectory: ${join(dir, 'data')}`,
     'http:',
-    '  addr: 127.0.0.1:0',
+    `  addr: ${host}:0`,
     `  secret: ${randomBytes(16).toString('hex')}`,
   ];
   if (withAuth) {
@@ -126,7 +131,7 @@ function awaitListening(child: ChildProcess, log: { text: string }): Promise<str
     );
     const onData = (chunk: Buffer): void => {
       log.text = (log.text + chunk.toString()).slice(-LOG_LIMIT);
-      const addr = /listening on (127\.0\.0\.1:\d+)/.exec(log.text)?.[1];
+      const addr = /listening on (\d+\.\d+\.\d+\.\d+:\d+)/.exec(log.text)?.[1];
       if (addr !== undefined) done(undefined, addr);
     };
     const onExit = (code: number | null, signal: string | null): void =>
@@ -187,7 +192,10 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     if (options.auth !== undefined)
       await writeFile(join(dir, 'htpasswd'), (await htpasswdLine(options.auth)) + '\n');
     const config = join(dir, 'config.yml');
-    await writeFile(config, registryConfig(dir, options.auth !== undefined));
+    await writeFile(
+      config,
+      registryConfig(dir, options.auth !== undefined, options.host ?? '127.0.0.1'),
+    );
     child = spawn(REGISTRY_BINARY, ['serve', config], {
       env: registryEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
