@@ -1,7 +1,7 @@
 /**
  * @swarmlet/secrets: encryption at rest for secrets (issue 6). AES-256-GCM envelopes under a
- * per-manager data key (DEK), unlock keys that wrap the DEK for autolock, sealing of secret
- * fields inside store objects, and the checks on secret and config data and names. No I/O.
+ * per-manager data key (DEK), unlock keys that wrap the DEK for autolock, and
+ * the checks on secret and config data and names. No I/O.
  */
 export {
   newDataKey,
@@ -21,13 +21,6 @@ export {
   UNLOCK_KEY_PREFIX,
   type WrappedKey,
 } from './unlock-key.js';
-export {
-  sealFields,
-  openFields,
-  secretPaths,
-  type SealedField,
-  type SecretPathPredicate,
-} from './field-crypto.js';
 export {
   checkSecretData,
   checkConfigData,

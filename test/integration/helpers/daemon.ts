@@ -103,6 +103,15 @@ export class DaemonProcess {
     input: string,
     timeoutMs = 60_000,
   ): Promise<{ code: number; stdout: string; stderr: string }> {
+    return this.cli(args, timeoutMs, input);
+  }
+
+  /** Runs the CLI against this daemon. Never throws: returns exit code and output. */
+  cli(
+    args: string[],
+    timeoutMs = 60_000,
+    input?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const child = execFile(
         process.execPath,
@@ -113,25 +122,7 @@ export class DaemonProcess {
           resolve({ code, stdout, stderr });
         },
       );
-      child.stdin?.end(input);
-    });
-  }
-
-  /** Runs the CLI against this daemon. Never throws: returns exit code and output. */
-  cli(
-    args: string[],
-    timeoutMs = 60_000,
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [CLI_BIN, '--socket', this.socket, ...args],
-        { timeout: timeoutMs, env: cliEnv() },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
+      if (input !== undefined) child.stdin?.end(input);
     });
   }
 }

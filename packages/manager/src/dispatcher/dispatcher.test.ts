@@ -45,6 +45,17 @@ async function connect(nodeId: string): Promise<SessionChannel<ManagerMessage, A
   return agentEnd;
 }
 
+/** Registers `nodeId` and returns every message the manager sends it (filled as they come). */
+async function openSession(nodeId: string): Promise<ManagerMessage[]> {
+  const [agentEnd, managerEnd] = channelPair<AgentMessage, ManagerMessage>();
+  dispatcher.accept(managerEnd);
+  const got: ManagerMessage[] = [];
+  agentEnd.onMessage((m) => got.push(m));
+  agentEnd.send({ type: 'register', nodeId, description: nodeInput(nodeId, 'ready').description });
+  await settle();
+  return got;
+}
+
 beforeEach(async () => {
   // Only the expiry timer and the clock are faked; promises and channel deliveries run for real.
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
@@ -146,16 +157,7 @@ describe('Dispatcher network map', () => {
         });
       }
     });
-    const [agentEnd, managerEnd] = channelPair<AgentMessage, ManagerMessage>();
-    dispatcher.accept(managerEnd);
-    const got: ManagerMessage[] = [];
-    agentEnd.onMessage((m) => got.push(m));
-    agentEnd.send({
-      type: 'register',
-      nodeId: 'up1',
-      description: nodeInput('up1', 'ready').description,
-    });
-    await settle();
+    const got = await openSession('up1');
     expect(got.map((m) => m.type)).toEqual(['session', 'netmap', 'assignments']);
     const first = got[1];
     expect(first?.type === 'netmap' && first.map.networks).toEqual([
@@ -219,19 +221,7 @@ describe('Dispatcher secrets and configs', () => {
       tx.create('task', { ...sampleTask(svc, 1, 'up1'), spec, status });
       return { secret: secret.id, config: config.id };
     });
-    const open = async (nodeId: string): Promise<ManagerMessage[]> => {
-      const [agentEnd, managerEnd] = channelPair<AgentMessage, ManagerMessage>();
-      dispatcher.accept(managerEnd);
-      const got: ManagerMessage[] = [];
-      agentEnd.onMessage((m) => got.push(m));
-      agentEnd.send({
-        type: 'register',
-        nodeId,
-        description: nodeInput(nodeId, 'ready').description,
-      });
-      await settle();
-      return got;
-    };
+    const open = openSession;
     const up1 = await open('up1');
     const up2 = await open('up2');
     const assigned = up1.find((m) => m.type === 'assignments');
@@ -289,19 +279,7 @@ describe('Dispatcher secrets and configs', () => {
       tx.create('task', { ...sampleTask(svc, 2, 'up2'), status }); // docker.io image: no credential
     });
     const got = new Map<string, ManagerMessage[]>();
-    for (const nodeId of ['up1', 'up2']) {
-      const [agentEnd, managerEnd] = channelPair<AgentMessage, ManagerMessage>();
-      dispatcher.accept(managerEnd);
-      const list: ManagerMessage[] = [];
-      got.set(nodeId, list);
-      agentEnd.onMessage((m) => list.push(m));
-      agentEnd.send({
-        type: 'register',
-        nodeId,
-        description: nodeInput(nodeId, 'ready').description,
-      });
-    }
-    await settle();
+    for (const nodeId of ['up1', 'up2']) got.set(nodeId, await openSession(nodeId));
     const files = (nodeId: string) => {
       const m = got.get(nodeId)?.find((x) => x.type === 'assignments');
       const c = m?.type === 'assignments' ? m.changes[0] : undefined;
