@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ import {
  */
 
 const NODE_LABEL = 'io.swarmlet.node.id';
-const TASK_FILES_ROOT = '/run/swarmlet/tasks';
+const taskDir = (taskId: string): string => join('/run/swarmlet/tasks', nodeId, taskId);
 const MARKER = `swl-secret-${randomBytes(8).toString('hex')}`;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
@@ -101,6 +101,8 @@ afterAll(async () => {
   await d?.dispose();
   if (nodeId) await removeContainersByLabel(docker, NODE_LABEL, nodeId);
   if (docker) await removeOverlays(docker, '10.234.');
+  // The node's (now empty) task-files directory.
+  if (nodeId) await rm(join('/run/swarmlet/tasks', nodeId), { recursive: true, force: true });
 });
 
 describe('secrets and configs on one node (real engine)', () => {
@@ -151,7 +153,7 @@ describe('secrets and configs on one node (real engine)', () => {
     expect(await inContainer(after.container, 'cat', '/run/secrets/db_pw')).toBe(`${MARKER}-v2`);
     await waitUntil(
       async () =>
-        stat(join(TASK_FILES_ROOT, before.id)).then(
+        stat(taskDir(before.id)).then(
           () => false,
           () => true,
         ),
@@ -167,7 +169,7 @@ describe('secrets and configs on one node (real engine)', () => {
     await d.client.removeService('app');
     await waitUntil(
       async () =>
-        stat(join(TASK_FILES_ROOT, id)).then(
+        stat(taskDir(id)).then(
           () => false,
           () => true,
         ),
@@ -175,5 +177,20 @@ describe('secrets and configs on one node (real engine)', () => {
     );
     await d.client.removeSecret('db_pw');
     expect(await d.client.listSecrets()).toEqual([]);
+  });
+
+  it('leave releases every task tmpfs of the node', async () => {
+    await d.client.createService({
+      name: 'again',
+      task: {
+        container: { image: TEST_IMAGE, args: ['sleep', '3600'] },
+        configs: [{ source: 'app_conf', target: '/etc/app.conf' }],
+      },
+    });
+    const { id } = await runningTask('again');
+    await stat(taskDir(id)); // mounted
+    const left = await d.cli(['leave', '--force']);
+    expect(left.code, left.stderr).toBe(0);
+    expect(await readdir(join('/run/swarmlet/tasks', nodeId)).catch(() => [])).toEqual([]);
   });
 });

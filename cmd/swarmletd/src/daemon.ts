@@ -416,6 +416,7 @@ export class Daemon {
   private async removeManagedContainers(): Promise<void> {
     const owned = (await this.executor.list()).filter((c) => c.nodeId === this.nodeId);
     for (const c of owned) await this.executor.removeContainer(c.containerId);
+    await this.executor.pruneTaskFiles([]);
   }
 
   async describe(): Promise<Awaited<ReturnType<DockerExecutor['describe']>>> {

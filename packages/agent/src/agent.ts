@@ -204,6 +204,7 @@ export class Agent {
         );
         await this.opts.executor.removeContainer(c.containerId);
       }
+      await this.opts.executor.pruneTaskFiles?.([...this.runners.keys()]);
     } catch (err) {
       this.opts.log.warn({ err }, 'orphan sweep failed');
     }

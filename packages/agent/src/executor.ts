@@ -13,6 +13,8 @@ export interface Executor {
    * data of the secrets and configs the task mounts (kept in memory, never on disk).
    */
   controller(task: Task, files?: TaskFilesPayload): TaskController;
+  /** Releases node-side files (secret tmpfs) of tasks other than `keep`. Optional. */
+  pruneTaskFiles?(keep: readonly string[]): Promise<void>;
   /** New values of configs: tasks on this node that mount them see them in place. Optional. */
   updateConfigs?(configs: FilePayload[]): Promise<void>;
   /**

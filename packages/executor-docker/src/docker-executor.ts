@@ -11,7 +11,8 @@ import { DockerTaskController } from './docker-controller.js';
 import { EngineConnection, type EngineEndpoint } from './engine.js';
 import { statusCode, toExecutorError } from './errors.js';
 import type { TaskNetworking } from './networking.js';
-import { TaskFiles } from './task-files.js';
+import { join } from 'node:path';
+import { DEFAULT_TASK_FILES_ROOT, TaskFiles } from './task-files.js';
 import { updatedConfigFiles } from './task-files-of.js';
 import type { FilePayload, TaskFilesPayload } from '@swarmlet/api-types';
 
@@ -24,7 +25,7 @@ export interface DockerExecutorOptions extends EngineEndpoint {
   apiVersion?: string;
   /** The node's data plane; without it containers use the engine's default bridge. */
   networking?: TaskNetworking;
-  /** Where task tmpfs mounts go (default /run/swarmlet/tasks; tests use their own). */
+  /** Where task tmpfs mounts go (default /run/swarmlet/tasks/<node id>). */
   taskFilesRoot?: string;
 }
 
@@ -59,7 +60,10 @@ export class DockerExecutor implements Executor {
   constructor(options: DockerExecutorOptions) {
     this.nodeId = options.nodeId;
     this.networking = options.networking;
-    this.taskFiles = new TaskFiles(options.taskFilesRoot ? { root: options.taskFilesRoot } : {});
+    // Per node: daemons sharing a machine (tests, simulated nodes) never touch each other's.
+    this.taskFiles = new TaskFiles({
+      root: options.taskFilesRoot ?? join(DEFAULT_TASK_FILES_ROOT, options.nodeId),
+    });
     this.hostname = options.hostname ?? osHostname();
     this.connection = new EngineConnection(options, options.apiVersion);
   }
@@ -142,6 +146,14 @@ export class DockerExecutor implements Executor {
     } catch (err) {
       if (statusCode(err) === 404) return;
       throw toExecutorError('runtime', err);
+    }
+  }
+
+  /** Releases the secret/config tmpfs of every task not in `keep` (left by removed tasks). */
+  async pruneTaskFiles(keep: readonly string[]): Promise<void> {
+    const wanted = new Set(keep);
+    for (const taskId of await this.taskFiles.list()) {
+      if (!wanted.has(taskId)) await this.taskFiles.release(taskId);
     }
   }
 }
