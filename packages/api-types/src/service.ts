@@ -66,6 +66,18 @@ export const FileReferenceInputSchema = Type.Object({
 });
 export type FileReferenceInput = Static<typeof FileReferenceInputSchema>;
 
+/**
+ * Where tasks may run (Docker's `--constraint`, `--placement-pref`, `--replicas-max-per-node`):
+ * constraints like `node.labels.zone==a` or `node.role!=manager`, spread preferences like
+ * `spread=node.labels.zone`, and a cap of tasks of the service per node (0: none).
+ */
+export const PlacementSchema = Type.Object({
+  constraints: Type.Optional(Type.Array(Type.String())),
+  preferences: Type.Optional(Type.Array(Type.Object({ spread: Type.String() }))),
+  maxReplicasPerNode: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type Placement = Static<typeof PlacementSchema>;
+
 export const TaskSpecSchema = Type.Object({
   container: ContainerSpecSchema,
   secrets: Type.Optional(Type.Array(FileReferenceSchema)),
@@ -74,6 +86,7 @@ export const TaskSpecSchema = Type.Object({
   restartPolicy: RestartPolicySchema,
   /** Bumped by `service update --force` to restart every task. */
   forceUpdate: Type.Integer({ minimum: 0 }),
+  placement: Type.Optional(PlacementSchema),
 });
 export type TaskSpec = Static<typeof TaskSpecSchema>;
 
@@ -171,6 +184,7 @@ export const ServiceSpecInputSchema = Type.Object({
     ),
     restartPolicy: Type.Optional(Type.Partial(RestartPolicySchema)),
     forceUpdate: Type.Optional(Type.Integer({ minimum: 0 })),
+    placement: Type.Optional(PlacementSchema),
     secrets: Type.Optional(Type.Array(FileReferenceInputSchema)),
     configs: Type.Optional(Type.Array(FileReferenceInputSchema)),
   }),

@@ -57,6 +57,17 @@ export function registerServiceCreate(service: Command, ctx: CommandContext): vo
       collect,
     )
     .option(
+      '--constraint <expr>',
+      'placement constraint: KEY==VALUE or KEY!=VALUE (repeatable)',
+      collect,
+    )
+    .option(
+      '--placement-pref <pref>',
+      'placement preference: spread=node.labels.KEY (repeatable)',
+      collect,
+    )
+    .option('--replicas-max-per-node <n>', 'at most N tasks of the service per node (0: no limit)')
+    .option(
       '--with-registry-auth',
       "send your Docker credential for the image's registry (from ~/.docker/config.json)",
     );

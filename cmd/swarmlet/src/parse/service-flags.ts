@@ -38,6 +38,9 @@ export interface CreateFlags {
   endpointMode?: string;
   secret?: string[];
   config?: string[];
+  constraint?: string[];
+  placementPref?: string[];
+  replicasMaxPerNode?: string;
 }
 
 /** Runs a parser on a flag's value, rewording its failure as docker's "invalid argument". */
@@ -143,9 +146,36 @@ export function buildServiceSpec(
     }
     spec.networks = f.network;
   }
+  const placement = placementOf(f);
+  if (placement) spec.task.placement = placement;
   if (f.publish?.length) spec.ports = f.publish.map(parsePublish);
   if (f.endpointMode !== undefined) {
     spec.endpointMode = oneOf('--endpoint-mode', f.endpointMode, ENDPOINT_MODES);
   }
   return spec;
+}
+
+/**
+ * `--constraint KEY==VALUE|KEY!=VALUE`, `--placement-pref spread=KEY`, `--replicas-max-per-node
+ * N`: the syntax is checked here for a quick usage error; the manager checks the keys.
+ */
+function placementOf(
+  f: CreateFlags,
+): NonNullable<ServiceSpecInput['task']['placement']> | undefined {
+  const placement: NonNullable<ServiceSpecInput['task']['placement']> = {};
+  for (const c of f.constraint ?? []) {
+    if (!/^\s*[^=!\s]+\s*(==|!=)\s*\S/.test(c))
+      throw invalidFlag('--constraint', c, 'expected KEY==VALUE or KEY!=VALUE');
+  }
+  if (f.constraint?.length) placement.constraints = f.constraint;
+  const prefs = (f.placementPref ?? []).map((p) => {
+    const m = /^spread=(\S+)$/.exec(p.trim());
+    if (!m?.[1]) throw invalidFlag('--placement-pref', p, 'expected spread=node.labels.KEY');
+    return { spread: m[1] };
+  });
+  if (prefs.length > 0) placement.preferences = prefs;
+  if (f.replicasMaxPerNode !== undefined) {
+    placement.maxReplicasPerNode = parseCount('--replicas-max-per-node', f.replicasMaxPerNode);
+  }
+  return Object.keys(placement).length > 0 ? placement : undefined;
 }

@@ -254,3 +254,29 @@ describe('normalizeServiceSpec: names and restart conditions', () => {
     expect(() => normalizeServiceSpec(input)).toThrow(/invalid restart condition "sometimes"/);
   });
 });
+
+describe('normalizeServiceSpec: placement', () => {
+  it('keeps valid constraints (normalised) and refuses bad ones', () => {
+    const spec = normalizeServiceSpec({
+      name: 'web',
+      task: {
+        container: { image: 'img' },
+        placement: {
+          constraints: ['node.labels.zone == a'],
+          preferences: [{ spread: 'node.labels.zone' }],
+          maxReplicasPerNode: 0,
+        },
+      },
+    });
+    expect(spec.task.placement).toEqual({
+      constraints: ['node.labels.zone==a'],
+      preferences: [{ spread: 'node.labels.zone' }],
+    });
+    expect(() =>
+      normalizeServiceSpec({
+        name: 'web',
+        task: { container: { image: 'img' }, placement: { constraints: ['node.zone==a'] } },
+      }),
+    ).toThrow(/unknown key "node.zone"/);
+  });
+});

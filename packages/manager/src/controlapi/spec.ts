@@ -1,9 +1,11 @@
 import {
   RESTART_CONDITIONS,
   invalid,
+  type Placement,
   type ServiceSpec,
   type ServiceSpecInput,
 } from '@swarmlet/api-types';
+import { parseConstraint, parseSpread } from '../scheduler/constraints.js';
 
 /**
  * Service names are DNS labels (letters, digits, '-', '_'; up to 63 characters): they become
@@ -89,6 +91,7 @@ export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
         windowMs: nonNegative(rp.windowMs ?? 0, 'restartPolicy.windowMs'),
       },
       forceUpdate: nonNegative(input.task.forceUpdate ?? 0, 'forceUpdate'),
+      ...placementOf(input.task.placement),
     },
     ...(input.endpointMode ? { endpointMode: input.endpointMode } : {}),
     ...(input.ports?.length ? { ports: input.ports.map((p) => ({ ...p })) } : {}),
@@ -120,4 +123,19 @@ function nonNegative(n: number, field: string): number {
   if (!Number.isInteger(n) || n < 0)
     throw invalid(`${field} must be a non-negative integer, got ${n}`, { field });
   return n;
+}
+
+/** Checks constraints and preferences (Docker's syntax) and drops empty parts. */
+function placementOf(p: Placement | undefined): { placement?: Placement } {
+  if (!p) return {};
+  const constraints = (p.constraints ?? []).map((c) => parseConstraint(c).text);
+  const preferences = (p.preferences ?? []).map((x) => ({
+    spread: parseSpread(`spread=${x.spread}`),
+  }));
+  const max = nonNegative(p.maxReplicasPerNode ?? 0, 'placement.maxReplicasPerNode');
+  const placement: Placement = {};
+  if (constraints.length > 0) placement.constraints = constraints;
+  if (preferences.length > 0) placement.preferences = preferences;
+  if (max > 0) placement.maxReplicasPerNode = max;
+  return Object.keys(placement).length > 0 ? { placement } : {};
 }

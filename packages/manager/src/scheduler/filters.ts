@@ -1,4 +1,5 @@
 import type { Node, Resources, Task } from '@swarmlet/api-types';
+import { parseConstraint, satisfies } from './constraints.js';
 
 /** What the scheduler knows of a node during one pass. */
 export interface NodeInfo {
@@ -19,7 +20,7 @@ export interface Filter {
   readonly name: string;
   appliesTo(task: Task): boolean;
   accepts(info: NodeInfo, task: Task): boolean;
-  explain(nodes: number): string;
+  explain(nodes: number, task: Task): string;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -54,5 +55,35 @@ export const resourceFilter: Filter = {
   explain: (n) => `insufficient resources on ${plural(n, 'node')}`,
 };
 
+const constraintsOf = (task: Task): string[] => task.spec.placement?.constraints ?? [];
+
+/** `--constraint`: every constraint must hold on the node. */
+export const constraintFilter: Filter = {
+  name: 'constraints',
+  appliesTo: (task) => constraintsOf(task).length > 0,
+  accepts: (info, task) =>
+    constraintsOf(task).every((c) => satisfies(info.node, parseConstraint(c))),
+  explain: (n, task) =>
+    `${n} fail ${constraintsOf(task)
+      .map((c) => parseConstraint(c).text)
+      .join(' && ')}`,
+};
+
+/** `--replicas-max-per-node`: the node runs fewer tasks of the service than the cap. */
+export const maxPerNodeFilter: Filter = {
+  name: 'max-per-node',
+  appliesTo: (task) => (task.spec.placement?.maxReplicasPerNode ?? 0) > 0,
+  accepts: (info, task) =>
+    (info.byService.get(task.serviceId) ?? 0) < (task.spec.placement?.maxReplicasPerNode ?? 0),
+  explain: (n, task) =>
+    `${plural(n, 'node')} already run ${task.spec.placement?.maxReplicasPerNode ?? 0} of its tasks (max per node)`,
+};
+
 /** The pipeline, in order: cheap checks first; the first failing filter is blamed. */
-export const DEFAULT_FILTERS: readonly Filter[] = [readyFilter, availabilityFilter, resourceFilter];
+export const DEFAULT_FILTERS: readonly Filter[] = [
+  readyFilter,
+  availabilityFilter,
+  constraintFilter,
+  maxPerNodeFilter,
+  resourceFilter,
+];

@@ -107,20 +107,29 @@ describe('filters', () => {
   });
 
   it('explains with singular and plural', () => {
-    expect(readyFilter.explain(1)).toBe('1 node not ready');
-    expect(readyFilter.explain(2)).toBe('2 nodes not ready');
-    expect(availabilityFilter.explain(1)).toBe('1 node not available for new tasks');
-    expect(resourceFilter.explain(3)).toBe('insufficient resources on 3 nodes');
+    const t = task(service('s'), 1);
+    expect(readyFilter.explain(1, t)).toBe('1 node not ready');
+    expect(readyFilter.explain(2, t)).toBe('2 nodes not ready');
+    expect(availabilityFilter.explain(1, t)).toBe('1 node not available for new tasks');
+    expect(resourceFilter.explain(3, t)).toBe('insufficient resources on 3 nodes');
   });
 
   it('runs cheap checks first', () => {
-    expect(DEFAULT_FILTERS.map((f) => f.name)).toEqual(['ready', 'availability', 'resources']);
+    expect(DEFAULT_FILTERS.map((f) => f.name)).toEqual([
+      'ready',
+      'availability',
+      'constraints',
+      'max-per-node',
+      'resources',
+    ]);
   });
 });
 
 describe('noSuitableNode', () => {
   it('says when the cluster has no nodes', () => {
-    expect(noSuitableNode(0, new Map())).toBe('no suitable node (no nodes in the cluster)');
+    expect(noSuitableNode(0, new Map(), task(service('s'), 1))).toBe(
+      'no suitable node (no nodes in the cluster)',
+    );
   });
 
   it('joins the phrases of the failing filters', () => {
@@ -128,7 +137,7 @@ describe('noSuitableNode', () => {
       [readyFilter, 1],
       [availabilityFilter, 2],
     ]);
-    expect(noSuitableNode(3, rejected)).toBe(
+    expect(noSuitableNode(3, rejected, task(service('s'), 1))).toBe(
       'no suitable node (1 node not ready; 2 nodes not available for new tasks)',
     );
   });
@@ -349,5 +358,65 @@ describe('scheduleTasks', () => {
     expect(scheduleTasks([task(web, 1)], [node('a')], [], [onlyB])).toEqual([
       { taskId: 'web.1', nodeId: '', message: 'no suitable node (1 not b)' },
     ]);
+  });
+});
+
+describe('placement', () => {
+  /** A node with labels and a role. */
+  function labelled(
+    id: string,
+    labels: Record<string, string>,
+    role: 'worker' | 'manager' = 'worker',
+  ): Node {
+    const n = node(id);
+    return { ...n, spec: { ...n.spec, role, labels } };
+  }
+  function placed(svc: Service, placement: NonNullable<Task['spec']['placement']>): Service {
+    return { ...svc, spec: { ...svc.spec, task: { ...svc.spec.task, placement } } };
+  }
+
+  it('honours == and != constraints and says which one fails', () => {
+    const nodes = [
+      labelled('a', { zone: 'a' }),
+      labelled('b', { zone: 'b' }),
+      labelled('c', {}, 'manager'),
+    ];
+    const svc = placed(service('s'), { constraints: ['node.labels.zone==a'] });
+    expect(perNode(scheduleTasks(pendingTasks(svc, 3), nodes, []))).toEqual({ a: 3 });
+    const notManager = placed(service('t'), { constraints: ['node.role != manager'] });
+    expect(
+      Object.keys(perNode(scheduleTasks(pendingTasks(notManager, 4), nodes, []))).sort(),
+    ).toEqual(['a', 'b']);
+    const none = placed(service('u'), { constraints: ['node.labels.zone==z'] });
+    const [d] = scheduleTasks(pendingTasks(none, 1), nodes, []);
+    expect(d).toEqual({
+      taskId: 'u.1',
+      nodeId: '',
+      message: 'no suitable node (3 fail node.labels.zone==z)',
+    });
+  });
+
+  it('caps tasks per node, and says so when every node is full', () => {
+    const nodes = [node('a'), node('b')];
+    const svc = placed(service('s'), { maxReplicasPerNode: 1 });
+    const decisions = scheduleTasks(pendingTasks(svc, 3), nodes, []);
+    expect(decisions.map((d) => d.nodeId)).toEqual(['a', 'b', '']);
+    expect(decisions[2]).toMatchObject({
+      message: 'no suitable node (2 nodes already run 1 of its tasks (max per node))',
+    });
+  });
+
+  it('spreads over label groups first (spread=node.labels.zone), then nodes', () => {
+    // Zone a has 3 nodes, zone b one: 4 tasks go 2 to each zone, not 1 per node.
+    const nodes = [
+      labelled('a1', { zone: 'a' }),
+      labelled('a2', { zone: 'a' }),
+      labelled('a3', { zone: 'a' }),
+      labelled('b1', { zone: 'b' }),
+    ];
+    const svc = placed(service('s'), { preferences: [{ spread: 'node.labels.zone' }] });
+    const byNode = perNode(scheduleTasks(pendingTasks(svc, 4), nodes, []));
+    expect((byNode['a1'] ?? 0) + (byNode['a2'] ?? 0) + (byNode['a3'] ?? 0)).toBe(2);
+    expect(byNode['b1']).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import type { Node, Task } from '@swarmlet/api-types';
+import { nodeValue } from './constraints.js';
 import { DEFAULT_FILTERS, type Filter, type NodeInfo } from './filters.js';
 
 export type Decision =
@@ -27,26 +28,55 @@ export function scheduleTasks(
 function decide(task: Task, infos: NodeInfo[], filters: readonly Filter[]): Decision {
   const rejected = new Map<Filter, number>();
   let best: NodeInfo | undefined;
+  const group = spreadGroups(task, infos);
   for (const info of infos) {
     const failed = filters.find((f) => f.appliesTo(task) && !f.accepts(info, task));
     if (failed) {
       rejected.set(failed, (rejected.get(failed) ?? 0) + 1);
       continue;
     }
-    if (!best || better(info, best, task.serviceId)) best = info;
+    if (!best || better(info, best, task.serviceId, group)) best = info;
   }
   if (!best) {
     // Phrases follow the pipeline order, not the order in which nodes happened to fail.
     const ordered = new Map(
       filters.filter((f) => rejected.has(f)).map((f) => [f, rejected.get(f)!] as const),
     );
-    return { taskId: task.id, nodeId: '', message: noSuitableNode(infos.length, ordered) };
+    return { taskId: task.id, nodeId: '', message: noSuitableNode(infos.length, ordered, task) };
   }
   addTask(best, task);
   return { taskId: task.id, nodeId: best.node.id };
 }
 
-function better(a: NodeInfo, b: NodeInfo, serviceId: string): boolean {
+/**
+ * `--placement-pref spread=KEY`: the number of the service's tasks in each node's group (nodes
+ * with the same value of KEY; nodes without it form one group), so placement evens out groups
+ * first, then nodes. Undefined without a preference.
+ */
+function spreadGroups(task: Task, infos: NodeInfo[]): ((n: NodeInfo) => number) | undefined {
+  const pref = task.spec.placement?.preferences?.[0];
+  if (!pref) return undefined;
+  const key = pref.spread;
+  const valueOf = (n: NodeInfo): string => nodeValue(n.node, key) ?? '';
+  const counts = new Map<string, number>();
+  for (const n of infos) {
+    const v = valueOf(n);
+    counts.set(v, (counts.get(v) ?? 0) + (n.byService.get(task.serviceId) ?? 0));
+  }
+  return (n) => counts.get(valueOf(n)) ?? 0;
+}
+
+function better(
+  a: NodeInfo,
+  b: NodeInfo,
+  serviceId: string,
+  group?: (n: NodeInfo) => number,
+): boolean {
+  if (group) {
+    const ga = group(a);
+    const gb = group(b);
+    if (ga !== gb) return ga < gb;
+  }
   const sa = a.byService.get(serviceId) ?? 0;
   const sb = b.byService.get(serviceId) ?? 0;
   if (sa !== sb) return sa < sb;
@@ -54,9 +84,9 @@ function better(a: NodeInfo, b: NodeInfo, serviceId: string): boolean {
   return a.node.id < b.node.id;
 }
 
-export function noSuitableNode(total: number, rejected: Map<Filter, number>): string {
+export function noSuitableNode(total: number, rejected: Map<Filter, number>, task: Task): string {
   if (total === 0) return 'no suitable node (no nodes in the cluster)';
-  const parts = [...rejected].map(([f, n]) => f.explain(n));
+  const parts = [...rejected].map(([f, n]) => f.explain(n, task));
   return `no suitable node (${parts.join('; ')})`;
 }
 
