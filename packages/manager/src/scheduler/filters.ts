@@ -10,6 +10,10 @@ export interface NodeInfo {
   byService: Map<string, number>;
   /** Sum of reservations of active tasks. */
   reserved: Resources;
+  /** Host-mode ports (`8080/tcp`) bound by active tasks on the node. */
+  hostPorts: Set<string>;
+  /** Host-mode ports a service's tasks bind (from its published ports). */
+  portsOf: (serviceId: string) => readonly string[];
 }
 
 /**
@@ -79,11 +83,20 @@ export const maxPerNodeFilter: Filter = {
     `${plural(n, 'node')} already run ${task.spec.placement?.maxReplicasPerNode ?? 0} of its tasks (max per node)`,
 };
 
+/** Host-mode published ports: a node binds each port for one task only. */
+export const hostPortFilter: Filter = {
+  name: 'host-ports',
+  appliesTo: () => true,
+  accepts: (info, task) => info.portsOf(task.serviceId).every((p) => !info.hostPorts.has(p)),
+  explain: (n) => `host port in use on ${plural(n, 'node')}`,
+};
+
 /** The pipeline, in order: cheap checks first; the first failing filter is blamed. */
 export const DEFAULT_FILTERS: readonly Filter[] = [
   readyFilter,
   availabilityFilter,
   constraintFilter,
   maxPerNodeFilter,
+  hostPortFilter,
   resourceFilter,
 ];

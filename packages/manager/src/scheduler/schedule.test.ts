@@ -1,3 +1,4 @@
+import { hostPortsOf } from './scheduler.js';
 import { describe, expect, it } from 'vitest';
 import type { Node, Resources, Service, Task, TaskState } from '@swarmlet/api-types';
 import { sampleService, sampleTask } from '@swarmlet/store';
@@ -66,7 +67,14 @@ function perNode(decisions: Decision[]): Record<string, number> {
 }
 
 function info(n: Node, reserved: Resources = { nanoCpus: 0, memoryBytes: 0 }): NodeInfo {
-  return { node: n, tasks: 0, byService: new Map(), reserved };
+  return {
+    node: n,
+    tasks: 0,
+    byService: new Map(),
+    reserved,
+    hostPorts: new Set(),
+    portsOf: () => [],
+  };
 }
 
 describe('filters', () => {
@@ -120,6 +128,7 @@ describe('filters', () => {
       'availability',
       'constraints',
       'max-per-node',
+      'host-ports',
       'resources',
     ]);
   });
@@ -418,5 +427,36 @@ describe('placement', () => {
     const byNode = perNode(scheduleTasks(pendingTasks(svc, 4), nodes, []));
     expect((byNode['a1'] ?? 0) + (byNode['a2'] ?? 0) + (byNode['a3'] ?? 0)).toBe(2);
     expect(byNode['b1']).toBe(2);
+  });
+
+  it('binds a host-mode port once per node: a second task of it goes elsewhere or waits', () => {
+    const nodes = [node('a'), node('b')];
+    const svc = service('s');
+    const ports = (id: string): string[] => (id === 's' ? ['8080/tcp'] : []);
+    const running = [task(svc, 1, 'a')];
+    const decisions = scheduleTasks(pendingTasks(svc, 2, 2), nodes, running, undefined, ports);
+    expect(decisions.map((d) => d.nodeId)).toEqual(['b', '']);
+    expect(decisions[1]).toMatchObject({
+      message: 'no suitable node (host port in use on 2 nodes)',
+    });
+    // Another service without host ports is not affected.
+    const other = service('o');
+    expect(scheduleTasks(pendingTasks(other, 2), nodes, running, undefined, ports)).toHaveLength(2);
+  });
+
+  it('takes host-mode ports with a number from the service (engine-picked ones never clash)', () => {
+    const svc = service('s');
+    const withPorts: Service = {
+      ...svc,
+      endpoint: {
+        vips: [],
+        ports: [
+          { target: 80, published: 8080, protocol: 'tcp', mode: 'host' },
+          { target: 53, published: 0, protocol: 'udp', mode: 'host' },
+          { target: 81, published: 9090, protocol: 'tcp', mode: 'ingress' },
+        ],
+      },
+    };
+    expect(hostPortsOf(withPorts)).toEqual(['8080/tcp']);
   });
 });

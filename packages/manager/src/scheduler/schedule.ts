@@ -17,8 +17,9 @@ export function scheduleTasks(
   nodes: readonly Node[],
   active: readonly Task[],
   filters: readonly Filter[] = DEFAULT_FILTERS,
+  portsOf: (serviceId: string) => readonly string[] = () => [],
 ): Decision[] {
-  const infos = buildNodeInfos(nodes, active);
+  const infos = buildNodeInfos(nodes, active, portsOf);
   const ordered = [...pending].sort(
     (a, b) => a.serviceId.localeCompare(b.serviceId) || a.slot - b.slot,
   );
@@ -90,7 +91,11 @@ export function noSuitableNode(total: number, rejected: Map<Filter, number>, tas
   return `no suitable node (${parts.join('; ')})`;
 }
 
-function buildNodeInfos(nodes: readonly Node[], active: readonly Task[]): NodeInfo[] {
+function buildNodeInfos(
+  nodes: readonly Node[],
+  active: readonly Task[],
+  portsOf: (serviceId: string) => readonly string[],
+): NodeInfo[] {
   const byId = new Map<string, NodeInfo>();
   for (const node of nodes) {
     byId.set(node.id, {
@@ -98,6 +103,8 @@ function buildNodeInfos(nodes: readonly Node[], active: readonly Task[]): NodeIn
       tasks: 0,
       byService: new Map(),
       reserved: { nanoCpus: 0, memoryBytes: 0 },
+      hostPorts: new Set(),
+      portsOf,
     });
   }
   for (const t of active) {
@@ -108,6 +115,7 @@ function buildNodeInfos(nodes: readonly Node[], active: readonly Task[]): NodeIn
 }
 
 function addTask(info: NodeInfo, t: Task): void {
+  for (const p of info.portsOf(t.serviceId)) info.hostPorts.add(p);
   info.tasks++;
   info.byService.set(t.serviceId, (info.byService.get(t.serviceId) ?? 0) + 1);
   info.reserved.nanoCpus += t.spec.resources.reservations.nanoCpus;

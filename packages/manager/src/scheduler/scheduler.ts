@@ -1,4 +1,10 @@
-import { isActiveState, isTerminalState, taskStateRank, type Task } from '@swarmlet/api-types';
+import {
+  isActiveState,
+  isTerminalState,
+  taskStateRank,
+  type Service,
+  type Task,
+} from '@swarmlet/api-types';
 import type { MemoryStore, ObjectEvent } from '@swarmlet/store';
 import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
@@ -55,7 +61,14 @@ export class Scheduler {
     const decisions = this.opts.store.view((tx) => {
       const pending = tx.find('task', isSchedulable);
       if (pending.length === 0) return [];
-      return scheduleTasks(pending, tx.find('node'), tx.find('task', holdsNode));
+      const ports = new Map(tx.find('service').map((s) => [s.id, hostPortsOf(s)]));
+      return scheduleTasks(
+        pending,
+        tx.find('node'),
+        tx.find('task', holdsNode),
+        undefined,
+        (id) => ports.get(id) ?? [],
+      );
     });
     if (decisions.length === 0) return undefined;
     const timestamp = new Date((this.opts.now ?? Date.now)()).toISOString();
@@ -91,4 +104,11 @@ function relevant(ev: ObjectEvent): boolean {
   return (
     ev.op === 'delete' || isTerminalState(t.status.state) || t.desiredState !== ev.old?.desiredState
   );
+}
+
+/** The host-mode ports a service binds on each node that runs one of its tasks. */
+export function hostPortsOf(s: Service): string[] {
+  return (s.endpoint?.ports ?? [])
+    .filter((p) => p.mode === 'host' && p.published > 0)
+    .map((p) => `${p.published}/${p.protocol}`);
 }
