@@ -99,12 +99,6 @@ export class DockerBridgeNetworks {
     }
   }
 
-  async list(): Promise<string[]> {
-    const docker = await this.engine();
-    const nets = await docker.listNetworks({ filters: { label: [NETWORK_LABEL] } });
-    return nets.map((n) => n.Name);
-  }
-
   private async inspect(
     docker: Docker,
     name: string,

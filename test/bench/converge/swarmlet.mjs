@@ -8,11 +8,13 @@ import { sleep, timeUntil } from './util.mjs';
 
 const DAEMON = new URL('../../../cmd/swarmletd/dist/main.js', import.meta.url).pathname;
 
-/** Starts a daemon, inits a cluster, and returns helpers to measure and clean up. */
-export async function startSwarmlet(engineConcurrency) {
+/**
+ * A private swarmletd on a temp data dir with an initialised cluster: its client, and `stop`
+ * (SIGTERM, then the dir goes). Used by the other benches too.
+ */
+export async function startDaemon(extraArgs = []) {
   const dir = await mkdtemp(join(tmpdir(), 'swarmlet-bench-'));
   const socket = join(dir, 's.sock');
-  const extra = engineConcurrency ? ['--engine-concurrency', String(engineConcurrency)] : [];
   const args = [
     DAEMON,
     '--data-dir',
@@ -21,20 +23,38 @@ export async function startSwarmlet(engineConcurrency) {
     socket,
     '--log-level',
     'warn',
-    ...extra,
+    ...extraArgs,
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const client = new SwarmletClient({ socketPath: socket });
-  await timeUntil(
-    async () =>
-      client.info().then(
-        () => true,
-        () => false,
-      ),
-    15_000,
-    20,
-  );
-  await client.init({});
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)));
+    await sleep(100);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await timeUntil(
+      async () =>
+        client.info().then(
+          () => true,
+          () => false,
+        ),
+      15_000,
+      20,
+    );
+    await client.init({});
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { client, stop };
+}
+
+/** Starts a daemon, inits a cluster, and returns helpers to measure and clean up. */
+export async function startSwarmlet(engineConcurrency) {
+  const extra = engineConcurrency ? ['--engine-concurrency', String(engineConcurrency)] : [];
+  const { client, stop } = await startDaemon(extra);
   return {
     async converge(name, replicas, image, args) {
       const t0 = performance.now();
@@ -56,10 +76,7 @@ export async function startSwarmlet(engineConcurrency) {
       await timeUntil(async () => (await client.listTasks({})).length === 0, 60_000, 100).catch(
         () => undefined,
       );
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      await sleep(100);
-      await rm(dir, { recursive: true, force: true });
+      await stop();
     },
   };
 }

@@ -29,6 +29,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   addBackendCounters,
+  benchArgs,
   addNamespace,
   createCgroup,
   evenness,
@@ -52,17 +53,9 @@ import {
   zeroBackendCounters,
 } from './netlab.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
-};
-const quick = args.includes('--quick');
-const ROUNDS = opt('--rounds', quick ? 1 : 3);
-const DURATION_S = opt('--duration', quick ? 5 : 10);
+const { args, rounds: ROUNDS, durationS: DURATION_S, cap: CAP } = benchArgs();
 const WARMUP_S = 2;
 const CONNECTIONS = 64;
-const CAP = !args.includes('--no-cap');
 const LOOPBACK = args.includes('--loopback');
 const NSTAT = args.includes('--nstat'); // debugging: TCP counters of each namespace per run
 const KERNEL = !LOOPBACK && !args.includes('--no-kernel');

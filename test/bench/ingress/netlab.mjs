@@ -411,3 +411,21 @@ export function evenness(counts) {
     text: `conns ${c.xs.join('/')} = ${c.shares}% (max/min ${c.spread.toFixed(3)}), bytes ${b.shares}% (max/min ${b.spread.toFixed(3)})`,
   };
 }
+
+/**
+ * The run-length flags both benches take: `--quick` (1 round of 5 s), `--rounds N`,
+ * `--duration S`, `--no-cap`; `args` for the bench's own flags.
+ */
+export function benchArgs(argv = process.argv.slice(2)) {
+  const opt = (name, dflt) => {
+    const i = argv.indexOf(name);
+    return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : dflt;
+  };
+  const quick = argv.includes('--quick');
+  return {
+    args: argv,
+    rounds: opt('--rounds', quick ? 1 : 3),
+    durationS: opt('--duration', quick ? 5 : 10),
+    cap: !argv.includes('--no-cap'),
+  };
+}

@@ -3,13 +3,9 @@
 // and the local engine; rounds alternate so machine noise hits both alike. Prints medians and
 // the difference per task. A figure-printing script, not a test.
 // Usage: node test/bench/secrets/start.mjs [--rounds N] [--replicas N]
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SwarmletClient } from '@swarmlet/client';
-import { sleep, timeUntil } from '../converge/util.mjs';
+import { startDaemon } from '../converge/swarmlet.mjs';
+import { timeUntil } from '../converge/util.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -20,40 +16,13 @@ const { values } = parseArgs({
 const ROUNDS = Number(values.rounds);
 const REPLICAS = Number(values.replicas);
 const IMAGE = 'swarmlet/busybox:latest';
-const DAEMON = new URL('../../../cmd/swarmletd/dist/main.js', import.meta.url).pathname;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
-  const dir = await mkdtemp(join(tmpdir(), 'swarmlet-secbench-'));
-  const socket = join(dir, 's.sock');
-  const child = spawn(
-    process.execPath,
-    [
-      DAEMON,
-      '--data-dir',
-      join(dir, 'data'),
-      '--socket',
-      socket,
-      '--log-level',
-      'warn',
-      '--no-data-plane',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const client = new SwarmletClient({ socketPath: socket });
+  const { client, stop } = await startDaemon(['--no-data-plane']);
   const b64 = (s) => Buffer.from(s).toString('base64');
   try {
-    await timeUntil(
-      async () =>
-        client.info().then(
-          () => true,
-          () => false,
-        ),
-      15_000,
-      20,
-    );
-    await client.init({});
     for (const n of ['s1', 's2', 's3'])
       await client.createSecret({ name: n, data: b64(`value of ${n}`) });
     await client.createConfig({ name: 'c1', data: b64('key=value\n'.repeat(100)) });
@@ -102,10 +71,7 @@ async function main() {
       `  added per task                 ${(((b - a) / REPLICAS) * 1000).toFixed(1)} ms (${((b / a - 1) * 100).toFixed(0)} %)`,
     );
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await sleep(100);
-    await rm(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -7,23 +7,14 @@ import {
   type SessionChannel,
 } from '@swarmlet/api-types';
 import { channelPair } from '@swarmlet/agent';
-import { MemoryStore, sampleService, sampleTask } from '@swarmlet/store';
+import { MemoryStore, sampleNode, sampleService, sampleTask } from '@swarmlet/store';
 import { Dispatcher, LEADER_CHANGE_MESSAGE } from './dispatcher.js';
 
 const PERIOD = 1_000;
 
 function nodeInput(id: string, state: Node['status']['state']): Omit<Node, 'meta'> {
-  return {
-    id,
-    spec: { role: 'worker', availability: 'active', labels: {} },
-    description: {
-      hostname: id,
-      platform: { os: 'linux', arch: 'x86_64' },
-      resources: { nanoCpus: 0, memoryBytes: 0 },
-      engine: { version: '', labels: {} },
-    },
-    status: { state, message: state === 'down' ? 'went away' : '', addr: '' },
-  };
+  const n = sampleNode(id, state);
+  return { ...n, status: { ...n.status, message: state === 'down' ? 'went away' : '' } };
 }
 
 let store: MemoryStore;

@@ -234,6 +234,13 @@ describe('upstream configuration', () => {
       'fe80::1',
     ]);
     expect(parseResolvConf(text, { host: '127.0.0.1', port: 5353 })).toHaveLength(3);
+    // A server in a node's own namespace may forward to Docker's embedded resolver.
+    expect(
+      parseResolvConf('nameserver 127.0.0.11\n', undefined, { keepEmbedded: true }).map(
+        (u) => u.host,
+      ),
+    ).toEqual(['127.0.0.11']);
+    expect(parseResolvConf('nameserver 127.0.0.11\n')).toEqual([]);
   });
 
   it('defaults to the resolv.conf nameservers (read at start, nothing sent)', async () => {

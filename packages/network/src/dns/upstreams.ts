@@ -32,17 +32,23 @@ export function parseUpstream(text: string): Upstream {
 const EMBEDDED_RESOLVER = '127.0.0.11';
 
 /**
- * The `nameserver` entries of a resolv.conf text as upstreams (port 53), without Docker's
- * embedded resolver 127.0.0.11 and without the server itself (`self`: its host and port; an
- * unspecified host 0.0.0.0 stands for every loopback address).
+ * The `nameserver` entries of a resolv.conf text as upstreams (port 53), without the server
+ * itself (`self`: its host and port; an unspecified host 0.0.0.0 stands for every loopback
+ * address) and without Docker's embedded resolver 127.0.0.11, unless `keepEmbedded`: a server in
+ * a node's own namespace (the data plane's) can use it, one whose resolv.conf was written for a
+ * container cannot.
  */
-export function parseResolvConf(text: string, self?: { host: string; port: number }): Upstream[] {
+export function parseResolvConf(
+  text: string,
+  self?: { host: string; port: number },
+  opts: { keepEmbedded?: boolean } = {},
+): Upstream[] {
   const out: Upstream[] = [];
   for (const line of text.split('\n')) {
     const m = /^\s*nameserver\s+(\S+)/.exec(line);
     if (m === null) continue;
     const host = m[1]!.replace(/%.*$/, '');
-    if (isIP(host) === 0 || host === EMBEDDED_RESOLVER) continue;
+    if (isIP(host) === 0 || (host === EMBEDDED_RESOLVER && !opts.keepEmbedded)) continue;
     if (self !== undefined && self.port === 53 && isSelf(host, self.host)) continue;
     out.push({ host, port: 53, family: isIP(host) === 4 ? 4 : 6 });
   }

@@ -16,9 +16,6 @@ class FakeBridges {
     this.removed.push(name);
     return Promise.resolve();
   }
-  list(): Promise<string[]> {
-    return Promise.resolve([]);
-  }
 }
 
 /** A shell where every device and forwarding table starts empty. */

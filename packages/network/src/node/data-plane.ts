@@ -50,8 +50,6 @@ export interface BridgeNetworks {
   ensure(spec: BridgeSpec): Promise<void>;
   /** Removes a network; fails while containers use it (retried on the next change). */
   remove(name: string): Promise<void>;
-  /** Names of the networks the data plane created (any cluster's: callers filter). */
-  list(): Promise<string[]>;
 }
 
 export interface NodeDataPlaneOptions {
@@ -128,11 +126,6 @@ export class NodeDataPlane {
   apply(map: NetMap): void {
     this.map = map;
     this.schedule();
-  }
-
-  /** The last map applied or being applied. */
-  current(): NetMap | undefined {
-    return this.map;
   }
 
   /**
@@ -338,14 +331,12 @@ export class NodeDataPlane {
     const text = await readFile(this.opts.resolvConf ?? '/etc/resolv.conf', 'utf8').catch(() => '');
     // Docker's embedded resolver (127.0.0.11) is a fine upstream here: the server runs in the
     // node's own namespace, where it answers (compose test nodes use it).
-    const upstreams = [...text.matchAll(/^\s*nameserver\s+(\S+)/gm)]
-      .map((m) => m[1]!)
-      .filter((u) => u !== host);
+    const upstreams = parseResolvConf(text, { host, port }, { keepEmbedded: true });
     const dns = new DnsServer({
       records: this.dnsRecords,
       host,
       port,
-      upstreams: upstreams.length > 0 ? upstreams : parseResolvConf(text).map(formatUpstream),
+      upstreams: upstreams.map(formatUpstream),
       log: this.log,
     });
     try {
