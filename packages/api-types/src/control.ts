@@ -19,6 +19,11 @@ export const ServiceStatusSchema = Type.Object({
   runningTasks: Type.Integer(),
   /** Tasks that should be running (replicas for replicated services). */
   desiredTasks: Type.Integer(),
+  /** Tasks that completed (jobs: of the current iteration). */
+  completedTasks: Type.Optional(Type.Integer()),
+  /** Jobs: `running`, `completed`, or `failed` with the reason in `jobMessage`. */
+  jobState: Type.Optional(Type.Enum(['running', 'completed', 'failed'] as const)),
+  jobMessage: Type.Optional(Type.String()),
 });
 export type ServiceStatus = Static<typeof ServiceStatusSchema>;
 

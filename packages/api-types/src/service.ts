@@ -18,6 +18,45 @@ export const RestartPolicySchema = Type.Object({
 });
 export type RestartPolicy = Static<typeof RestartPolicySchema>;
 
+export const MOUNT_TYPES = ['bind', 'volume', 'tmpfs'] as const;
+export type MountType = (typeof MOUNT_TYPES)[number];
+
+/**
+ * A mount, as Docker's `--mount`: `bind` (a host path, which must exist on the node), `volume`
+ * (a named volume created by the agent on first use on that node and kept across task restarts;
+ * no source: an anonymous volume removed with the container) or `tmpfs` (memory, no source).
+ */
+export const MountSchema = Type.Object({
+  type: Type.Enum(MOUNT_TYPES),
+  /** Host path (bind), volume name (volume; '' anonymous), '' for tmpfs. */
+  source: Type.String(),
+  /** Absolute path in the container. */
+  target: Type.String(),
+  readonly: Type.Optional(Type.Boolean()),
+  /** Volume only: the driver creating it (default `local`) and its options. */
+  volumeDriver: Type.Optional(Type.String()),
+  volumeOptions: Type.Optional(LabelsSchema),
+  /** tmpfs only: size limit in bytes (0: unlimited) and file mode of the mount point. */
+  tmpfsSizeBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  tmpfsMode: Type.Optional(Type.Integer({ minimum: 0, maximum: 0o7777 })),
+});
+export type Mount = Static<typeof MountSchema>;
+
+/**
+ * A container health check, as Docker's `HealthConfig`. `test`: `[]` inherits the image's
+ * HEALTHCHECK, `['NONE']` disables it (`--no-healthcheck`), `['CMD', ...argv]` runs a program,
+ * `['CMD-SHELL', cmd]` runs `cmd` with the shell (`--health-cmd`). Durations of 0 inherit the
+ * image's value or Docker's default (interval 30 s, timeout 30 s, retries 3, start period 0).
+ */
+export const HealthcheckSchema = Type.Object({
+  test: Type.Array(Type.String()),
+  intervalMs: Type.Integer({ minimum: 0 }),
+  timeoutMs: Type.Integer({ minimum: 0 }),
+  retries: Type.Integer({ minimum: 0 }),
+  startPeriodMs: Type.Integer({ minimum: 0 }),
+});
+export type Healthcheck = Static<typeof HealthcheckSchema>;
+
 export const ContainerSpecSchema = Type.Object({
   image: Type.String({ minLength: 1 }),
   /** Overrides the image's ENTRYPOINT when non-empty. */
@@ -31,6 +70,9 @@ export const ContainerSpecSchema = Type.Object({
   user: Type.String(),
   /** Time between SIGTERM and SIGKILL when the task is stopped. */
   stopGracePeriodMs: Type.Integer({ minimum: 0 }),
+  /** Absent: the image's HEALTHCHECK, if any, applies. */
+  healthcheck: Type.Optional(HealthcheckSchema),
+  mounts: Type.Optional(Type.Array(MountSchema)),
 });
 export type ContainerSpec = Static<typeof ContainerSpecSchema>;
 
@@ -123,14 +165,41 @@ export const AllocatedPortSchema = Type.Object({
 });
 export type AllocatedPort = Static<typeof AllocatedPortSchema>;
 
+export const UPDATE_ORDERS = ['stop-first', 'start-first'] as const;
+export type UpdateOrder = (typeof UPDATE_ORDERS)[number];
+export const UPDATE_FAILURE_ACTIONS = ['pause', 'continue', 'rollback'] as const;
+export type UpdateFailureAction = (typeof UPDATE_FAILURE_ACTIONS)[number];
+
+/**
+ * How a rolling update (or a rollback) replaces tasks, with Docker's defaults: `parallelism`
+ * tasks at a time (0: all at once; default 1), `delayMs` between batches (0), `order`
+ * (stop-first), `failureAction` (pause; `rollback` is not allowed in a rollback config),
+ * `monitorMs` after each task starts during which its failure counts against the update (5 s),
+ * and `maxFailureRatio` of failed tasks tolerated (0).
+ */
+export const UpdateConfigSchema = Type.Object({
+  parallelism: Type.Integer({ minimum: 0 }),
+  delayMs: Type.Integer({ minimum: 0 }),
+  order: Type.Enum(UPDATE_ORDERS),
+  failureAction: Type.Enum(UPDATE_FAILURE_ACTIONS),
+  monitorMs: Type.Integer({ minimum: 0 }),
+  maxFailureRatio: Type.Number({ minimum: 0, maximum: 1 }),
+});
+export type UpdateConfig = Static<typeof UpdateConfigSchema>;
+
 /** A service spec as stored: every field present (controlapi fills defaults). */
 export const ServiceSpecSchema = Type.Object({
   name: Type.String(),
   labels: LabelsSchema,
   mode: Type.Enum(SERVICE_MODES),
-  /** Desired tasks for replicated services. */
+  /** Desired tasks for replicated services; total completions for replicated jobs. */
   replicas: Type.Integer({ minimum: 0 }),
+  /** Jobs: tasks run at a time (replicated-job default: `replicas`; global-job: unused). */
+  maxConcurrent: Type.Optional(Type.Integer({ minimum: 0 })),
   task: TaskSpecSchema,
+  /** Absent on jobs. */
+  updateConfig: Type.Optional(UpdateConfigSchema),
+  rollbackConfig: Type.Optional(UpdateConfigSchema),
   /** Network ids the tasks attach to; none: the cluster's `default` network. */
   networks: Type.Optional(Type.Array(Type.String())),
   /** How the service name resolves: its VIP (default) or its tasks' addresses (dnsrr). */
@@ -138,6 +207,25 @@ export const ServiceSpecSchema = Type.Object({
   ports: Type.Optional(Type.Array(PortSchema)),
 });
 export type ServiceSpec = Static<typeof ServiceSpecSchema>;
+
+export const UPDATE_STATES = [
+  'updating',
+  'paused',
+  'completed',
+  'rollback_started',
+  'rollback_paused',
+  'rollback_completed',
+] as const;
+export type UpdateState = (typeof UPDATE_STATES)[number];
+
+/** Progress of the last rolling update or rollback (swarmkit's UpdateStatus). */
+export const UpdateStatusSchema = Type.Object({
+  state: Type.Enum(UPDATE_STATES),
+  startedAt: Type.String(),
+  completedAt: Type.Optional(Type.String()),
+  message: Type.String(),
+});
+export type UpdateStatus = Static<typeof UpdateStatusSchema>;
 
 /** A virtual IP of a service on one network (endpoint mode vip). */
 export const VipSchema = Type.Object({ networkId: Type.String(), addr: Type.String() });
@@ -147,6 +235,12 @@ export const ServiceSchema = Type.Object({
   id: Type.String(),
   meta: MetaSchema,
   spec: ServiceSpecSchema,
+  /** The spec before the last update: what `service rollback` returns to. */
+  previousSpec: Type.Optional(ServiceSpecSchema),
+  /** Set when an update of the task spec starts; moved on by the orchestrator. */
+  updateStatus: Type.Optional(UpdateStatusSchema),
+  /** Jobs: bumped by every update of the service, which runs the job again. */
+  jobIteration: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Filled by the allocator: one VIP per network the service is on. */
   endpoint: Type.Optional(
     Type.Object({
@@ -165,6 +259,9 @@ export const ServiceSpecInputSchema = Type.Object({
   labels: Type.Optional(LabelsSchema),
   mode: Type.Optional(Type.Enum(SERVICE_MODES)),
   replicas: Type.Optional(Type.Integer({ minimum: 0 })),
+  maxConcurrent: Type.Optional(Type.Integer({ minimum: 0 })),
+  updateConfig: Type.Optional(Type.Partial(UpdateConfigSchema)),
+  rollbackConfig: Type.Optional(Type.Partial(UpdateConfigSchema)),
   task: Type.Object({
     container: Type.Object({
       image: Type.String(),
@@ -175,6 +272,8 @@ export const ServiceSpecInputSchema = Type.Object({
       workdir: Type.Optional(Type.String()),
       user: Type.Optional(Type.String()),
       stopGracePeriodMs: Type.Optional(Type.Integer({ minimum: 0 })),
+      healthcheck: Type.Optional(Type.Partial(HealthcheckSchema)),
+      mounts: Type.Optional(Type.Array(MountSchema)),
     }),
     resources: Type.Optional(
       Type.Object({

@@ -31,6 +31,17 @@ export const TaskSchema = Type.Object({
   specVersion: Type.Integer({ minimum: 0 }),
   desiredState: TaskStateSchema,
   status: TaskStatusSchema,
+  /** Jobs: the service's `jobIteration` this task belongs to. */
+  jobIteration: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * A task created in desired state `ready` waits here before it is released to `running`:
+   * until `until` (ISO time) and, with `slotStopped`, until no older task of its slot (same slot
+   * number, or same node for global services) is active (a stop-first update). Absent: a
+   * restart delay, released at creation + the restart policy's delay.
+   */
+  hold: Type.Optional(
+    Type.Object({ until: Type.Optional(Type.String()), slotStopped: Type.Optional(Type.Boolean()) }),
+  ),
   /** Filled by the allocator: the task's address (CIDR form) on each of its networks. */
   networks: Type.Optional(
     Type.Array(Type.Object({ networkId: Type.String(), addr: Type.String() })),

@@ -1,4 +1,4 @@
-import type { TaskState } from '@swarmlet/api-types';
+import type { Task, TaskState, UpdateStatus } from '@swarmlet/api-types';
 
 /**
  * What a reconciler decides; the loop applies a whole list in one store batch.
@@ -7,6 +7,11 @@ import type { TaskState } from '@swarmlet/api-types';
  *   once the task's own restart delay has passed since its creation (`releaseHeldTasks`).
  * - `set-desired`: move a task's desired state forward (never backwards).
  * - `delete`: remove a task object (reaper only).
+ * - `update-status`: write the service's rolling-update state; with `rollback`, also swap the
+ *   service's spec and previous spec (an automatic rollback after failures).
+ *
+ * A `create` of a global service names its `nodeId` (slot 0); a job task carries its
+ * `jobIteration`; `hold` delays the release of a task created in `ready` (see `Task.hold`).
  */
 export type OrchestratorAction =
   | {
@@ -14,6 +19,10 @@ export type OrchestratorAction =
       slot: number;
       desiredState: 'running' | 'ready';
       restart: boolean;
+      nodeId?: string;
+      jobIteration?: number;
+      hold?: Task['hold'];
     }
   | { type: 'set-desired'; taskId: string; desiredState: TaskState; message: string }
-  | { type: 'delete'; taskId: string };
+  | { type: 'delete'; taskId: string }
+  | { type: 'update-status'; status: UpdateStatus; rollback?: boolean };
