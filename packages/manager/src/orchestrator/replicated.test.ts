@@ -109,7 +109,7 @@ function applyAll(
       const t = out[i];
       if (!t || taskStateRank(t.desiredState) >= taskStateRank(a.desiredState)) continue;
       out[i] = { ...t, desiredState: a.desiredState, meta: { ...t.meta, version: ++version } };
-    } else {
+    } else if (a.type === 'delete') {
       const i = out.findIndex((t) => t.id === a.taskId);
       if (i >= 0) out.splice(i, 1);
     }
