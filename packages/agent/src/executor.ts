@@ -24,6 +24,40 @@ export interface Executor {
   list(): Promise<ManagedContainer[]>;
   /** Force-removes a managed container by id; succeeds if it is already gone. */
   removeContainer(containerId: string): Promise<void>;
+  /**
+   * The log lines of a task's container (found by the task id label), oldest first; with
+   * `follow`, keeps yielding until the container stops or `signal` aborts. Optional.
+   */
+  logs?(taskId: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogLine>;
+  /** Named volumes on this node (every volume of the engine, with whether a container uses it). */
+  listVolumes?(): Promise<VolumeInfo[]>;
+  /** Removes a named volume; `ExecutorError` kind `runtime`, not temporary, while in use. */
+  removeVolume?(name: string): Promise<void>;
+}
+
+/** `service logs` options, as Docker's container logs API takes them. */
+export interface LogOptions {
+  follow: boolean;
+  /** Last N lines only (undefined: all). */
+  tail?: number;
+  /** Only lines at or after this time (ms since the epoch). */
+  sinceMs?: number;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  /** RFC 3339 with nanoseconds, as Docker stamps it. */
+  timestamp: string;
+  /** The line without its trailing newline. */
+  text: string;
+}
+
+export interface VolumeInfo {
+  name: string;
+  driver: string;
+  labels: Record<string, string>;
+  /** Mounted by at least one container on this node. */
+  inUse: boolean;
 }
 
 export interface ManagedContainer {
