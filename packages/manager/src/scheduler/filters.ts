@@ -43,20 +43,24 @@ export const availabilityFilter: Filter = {
   explain: (n) => `${plural(n, 'node')} not available for new tasks`,
 };
 
-export const resourceFilter: Filter = {
-  name: 'resources',
-  appliesTo: (task) =>
-    task.spec.resources.reservations.nanoCpus > 0 ||
-    task.spec.resources.reservations.memoryBytes > 0,
-  accepts: (info, task) => {
-    const want = task.spec.resources.reservations;
-    const have = info.node.description.resources;
-    return (
-      info.reserved.nanoCpus + want.nanoCpus <= have.nanoCpus &&
-      info.reserved.memoryBytes + want.memoryBytes <= have.memoryBytes
-    );
-  },
-  explain: (n) => `insufficient resources on ${plural(n, 'node')}`,
+/** `--reserve-memory`: the node's memory minus what its active tasks reserve. */
+export const memoryFilter: Filter = {
+  name: 'memory',
+  appliesTo: (task) => task.spec.resources.reservations.memoryBytes > 0,
+  accepts: (info, task) =>
+    info.reserved.memoryBytes + task.spec.resources.reservations.memoryBytes <=
+    info.node.description.resources.memoryBytes,
+  explain: (n) => `${plural(n, 'node')} ${n === 1 ? 'lacks' : 'lack'} memory`,
+};
+
+/** `--reserve-cpu`: the node's CPUs minus what its active tasks reserve. */
+export const cpuFilter: Filter = {
+  name: 'cpu',
+  appliesTo: (task) => task.spec.resources.reservations.nanoCpus > 0,
+  accepts: (info, task) =>
+    info.reserved.nanoCpus + task.spec.resources.reservations.nanoCpus <=
+    info.node.description.resources.nanoCpus,
+  explain: (n) => `${plural(n, 'node')} ${n === 1 ? 'lacks' : 'lack'} CPU`,
 };
 
 const constraintsOf = (task: Task): string[] => task.spec.placement?.constraints ?? [];
@@ -98,5 +102,6 @@ export const DEFAULT_FILTERS: readonly Filter[] = [
   constraintFilter,
   maxPerNodeFilter,
   hostPortFilter,
-  resourceFilter,
+  memoryFilter,
+  cpuFilter,
 ];

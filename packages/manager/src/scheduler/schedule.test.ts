@@ -5,8 +5,9 @@ import { sampleService, sampleTask } from '@swarmlet/store';
 import {
   DEFAULT_FILTERS,
   availabilityFilter,
+  cpuFilter,
+  memoryFilter,
   readyFilter,
-  resourceFilter,
   type Filter,
   type NodeInfo,
 } from './filters.js';
@@ -94,24 +95,29 @@ describe('filters', () => {
     }
   });
 
-  it('resources applies only to tasks with reservations', () => {
-    expect(resourceFilter.appliesTo(t)).toBe(false);
-    expect(resourceFilter.appliesTo(big)).toBe(true);
-    expect(resourceFilter.appliesTo(task(service('m', { nanoCpus: 0, memoryBytes: 1 }), 1))).toBe(
-      true,
-    );
-    expect(resourceFilter.appliesTo(task(service('c', { nanoCpus: 1, memoryBytes: 0 }), 1))).toBe(
-      true,
-    );
+  it('memory and cpu apply only to tasks reserving them', () => {
+    expect(memoryFilter.appliesTo(t)).toBe(false);
+    expect(cpuFilter.appliesTo(t)).toBe(false);
+    const mem = task(service('m', { nanoCpus: 0, memoryBytes: 1 }), 1);
+    const cpu = task(service('c', { nanoCpus: 1, memoryBytes: 0 }), 1);
+    expect([memoryFilter.appliesTo(mem), cpuFilter.appliesTo(mem)]).toEqual([true, false]);
+    expect([memoryFilter.appliesTo(cpu), cpuFilter.appliesTo(cpu)]).toEqual([false, true]);
   });
 
-  it('resources accepts a task that fits exactly and rejects one that exceeds either dimension', () => {
+  it('memory and cpu accept a task that fits exactly and reject one that exceeds', () => {
     const n = node('a', { resources: { nanoCpus: 2e9, memoryBytes: 2 * GB } });
-    expect(resourceFilter.accepts(info(n, { nanoCpus: 1e9, memoryBytes: GB }), big)).toBe(true);
-    expect(resourceFilter.accepts(info(n, { nanoCpus: 1e9 + 1, memoryBytes: GB }), big)).toBe(
+    const fits = info(n, { nanoCpus: 1e9, memoryBytes: GB });
+    expect(memoryFilter.accepts(fits, big) && cpuFilter.accepts(fits, big)).toBe(true);
+    const cpuFull = info(n, { nanoCpus: 1e9 + 1, memoryBytes: GB });
+    expect([memoryFilter.accepts(cpuFull, big), cpuFilter.accepts(cpuFull, big)]).toEqual([
+      true,
       false,
-    );
-    expect(resourceFilter.accepts(info(n, { nanoCpus: 0, memoryBytes: GB + 1 }), big)).toBe(false);
+    ]);
+    const memFull = info(n, { nanoCpus: 0, memoryBytes: GB + 1 });
+    expect([memoryFilter.accepts(memFull, big), cpuFilter.accepts(memFull, big)]).toEqual([
+      false,
+      true,
+    ]);
   });
 
   it('explains with singular and plural', () => {
@@ -119,7 +125,8 @@ describe('filters', () => {
     expect(readyFilter.explain(1, t)).toBe('1 node not ready');
     expect(readyFilter.explain(2, t)).toBe('2 nodes not ready');
     expect(availabilityFilter.explain(1, t)).toBe('1 node not available for new tasks');
-    expect(resourceFilter.explain(3, t)).toBe('insufficient resources on 3 nodes');
+    expect(memoryFilter.explain(3, t)).toBe('3 nodes lack memory');
+    expect(cpuFilter.explain(1, t)).toBe('1 node lacks CPU');
   });
 
   it('runs cheap checks first', () => {
@@ -129,7 +136,8 @@ describe('filters', () => {
       'constraints',
       'max-per-node',
       'host-ports',
-      'resources',
+      'memory',
+      'cpu',
     ]);
   });
 });
@@ -273,7 +281,7 @@ describe('scheduleTasks', () => {
         {
           taskId: 'big.1',
           nodeId: '',
-          message: 'no suitable node (insufficient resources on 1 node)',
+          message: 'no suitable node (1 node lacks memory)',
         },
       ]);
     });
@@ -288,7 +296,7 @@ describe('scheduleTasks', () => {
       expect(decisions[4]).toEqual({
         taskId: 'big.5',
         nodeId: '',
-        message: 'no suitable node (insufficient resources on 2 nodes)',
+        message: 'no suitable node (2 nodes lack memory)',
       });
     });
 
@@ -311,7 +319,7 @@ describe('scheduleTasks', () => {
         taskId: 'big.1',
         nodeId: '',
         message:
-          'no suitable node (1 node not ready; 1 node not available for new tasks; insufficient resources on 1 node)',
+          'no suitable node (1 node not ready; 1 node not available for new tasks; 1 node lacks memory)',
       });
     });
   });
@@ -458,5 +466,34 @@ describe('placement', () => {
       },
     };
     expect(hostPortsOf(withPorts)).toEqual(['8080/tcp']);
+  });
+});
+
+describe('tasks created for one node (global services)', () => {
+  const svc = service('g');
+  const forNode = (nodeId: string): Task => ({ ...task(svc, 0), id: `g.${nodeId}`, nodeId });
+
+  it('goes to its own node even when another is emptier', () => {
+    const busy = [task(service('x'), 1, 'b'), task(service('x'), 2, 'b')];
+    expect(scheduleTasks([forNode('b')], [node('a'), node('b')], busy)).toEqual([
+      { taskId: 'g.b', nodeId: 'b' },
+    ]);
+  });
+
+  it('waits PENDING, counting only its own node, when that node does not fit', () => {
+    const nodes = [node('a'), node('b', { availability: 'drain' })];
+    expect(scheduleTasks([forNode('b')], nodes, [])).toEqual([
+      {
+        taskId: 'g.b',
+        nodeId: '',
+        message: 'no suitable node (1 node not available for new tasks)',
+      },
+    ]);
+  });
+
+  it('says so when its node is gone', () => {
+    expect(scheduleTasks([forNode('z')], [node('a')], [])).toEqual([
+      { taskId: 'g.z', nodeId: '', message: 'node z is not in the cluster' },
+    ]);
   });
 });

@@ -11,6 +11,8 @@ export type Decision =
  * the fewest tasks of its service, then the fewest tasks overall (spread), then the lowest id.
  * Decisions update the node infos, so one pass spreads a batch of tasks evenly.
  * A task that fits nowhere gets a message counting which filter rejected how many nodes.
+ * A task created for one node (global services: `nodeId` already set while PENDING) is only
+ * checked against that node.
  */
 export function scheduleTasks(
   pending: readonly Task[],
@@ -30,7 +32,10 @@ function decide(task: Task, infos: NodeInfo[], filters: readonly Filter[]): Deci
   const rejected = new Map<Filter, number>();
   let best: NodeInfo | undefined;
   const group = spreadGroups(task, infos);
-  for (const info of infos) {
+  const candidates = task.nodeId ? infos.filter((i) => i.node.id === task.nodeId) : infos;
+  if (task.nodeId && candidates.length === 0)
+    return { taskId: task.id, nodeId: '', message: `node ${task.nodeId} is not in the cluster` };
+  for (const info of candidates) {
     const failed = filters.find((f) => f.appliesTo(task) && !f.accepts(info, task));
     if (failed) {
       rejected.set(failed, (rejected.get(failed) ?? 0) + 1);
@@ -43,7 +48,11 @@ function decide(task: Task, infos: NodeInfo[], filters: readonly Filter[]): Deci
     const ordered = new Map(
       filters.filter((f) => rejected.has(f)).map((f) => [f, rejected.get(f)!] as const),
     );
-    return { taskId: task.id, nodeId: '', message: noSuitableNode(infos.length, ordered, task) };
+    return {
+      taskId: task.id,
+      nodeId: '',
+      message: noSuitableNode(candidates.length, ordered, task),
+    };
   }
   addTask(best, task);
   return { taskId: task.id, nodeId: best.node.id };

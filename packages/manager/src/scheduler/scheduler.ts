@@ -10,11 +10,13 @@ import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
 import { scheduleTasks } from './schedule.js';
 
-/** A pending task that still wants to run and has its network addresses. */
+/**
+ * A pending task that still wants to run and has its network addresses. Its `nodeId` is empty,
+ * or names the one node it was created for (global services).
+ */
 export function isSchedulable(t: Task): boolean {
   return (
     t.status.state === 'pending' &&
-    !t.nodeId &&
     t.networks !== undefined &&
     taskStateRank(t.desiredState) <= taskStateRank('running')
   );
