@@ -68,6 +68,12 @@ export function registerServiceCreate(service: Command, ctx: CommandContext): vo
     )
     .option('--replicas-max-per-node <n>', 'at most N tasks of the service per node (0: no limit)')
     .option(
+      '--mount <mount>',
+      'attach a filesystem mount: type=bind|volume|tmpfs,source=,target=,readonly,' +
+        'volume-driver=,volume-opt=K=V,tmpfs-size=,tmpfs-mode= (repeatable)',
+      collect,
+    )
+    .option(
       '--with-registry-auth',
       "send your Docker credential for the image's registry (from ~/.docker/config.json)",
     );

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { forEachTarget, UsageError } from '../errors.js';
 import { parseFileRef, updateFileRefs, type FileRefChange } from '../parse/file-ref.js';
+import { applyMountChanges, parseMount } from '../parse/mount.js';
 import { applyUpdateFlags, type UpdateFlags } from '../parse/update-flags.js';
 import { collect, expandEnv } from '../parse/words.js';
 import { maybeWait, timeoutMs, withWaitFlags, type WaitFlags } from './wait-flags.js';
@@ -27,6 +28,12 @@ export interface FileRefFlags {
   secretRm?: string[];
   configAdd?: string[];
   configRm?: string[];
+}
+
+/** `service update`'s `--mount-add SPEC` and `--mount-rm TARGET`, as commander hands them over. */
+export interface MountFlags {
+  mountAdd?: string[];
+  mountRm?: string[];
 }
 
 /** The parsed `--secret-*` and `--config-*` flags; parsed before anything is sent. */
@@ -136,13 +143,22 @@ export function registerServiceWrites(service: Command, ctx: CommandContext): vo
         collect,
       )
       .option('--config-rm <name>', 'remove a config by name or target (repeatable)', collect)
+      .option('--mount-add <mount>', 'add or replace a mount (same syntax as --mount)', collect)
+      .option('--mount-rm <target>', 'remove a mount by its target path (repeatable)', collect)
       .option('--force', 'force the update even if no changes require it'),
-  ).action(async (ref: string, flags: UpdateFlags & FileRefFlags & WaitFlags) => {
+  ).action(async (ref: string, flags: UpdateFlags & FileRefFlags & MountFlags & WaitFlags) => {
     timeoutMs(flags);
     const envAdd = expandEnv(flags.envAdd ?? [], ctx.io.env);
     const refs = parseFileRefChanges(flags);
+    const mounts = {
+      add: (flags.mountAdd ?? []).map((m) => parseMount(m, '--mount-add')),
+      rm: flags.mountRm ?? [],
+    };
     const updated = await updateWithRetry(ctx, ref, (spec) =>
-      applyFileRefChanges(applyUpdateFlags(spec, { ...flags, envAdd }), refs),
+      applyMountChanges(
+        applyFileRefChanges(applyUpdateFlags(spec, { ...flags, envAdd }), refs),
+        mounts,
+      ),
     );
     ctx.print(ref);
     await maybeWait(ctx, flags, updated);

@@ -10,6 +10,7 @@ import { invalidFlag, messageOf } from '../errors.js';
 import { parseBytes, parseCpus } from './bytes.js';
 import { parseDuration } from './duration.js';
 import { parseFileRef } from './file-ref.js';
+import { parseMount } from './mount.js';
 import { parsePublish } from './publish.js';
 import { parseCount, parseEnv, parseLabels, shellSplit } from './words.js';
 
@@ -41,6 +42,7 @@ export interface CreateFlags {
   constraint?: string[];
   placementPref?: string[];
   replicasMaxPerNode?: string;
+  mount?: string[];
 }
 
 /** Runs a parser on a flag's value, rewording its failure as docker's "invalid argument". */
@@ -104,6 +106,7 @@ function containerSpec(
   if (f.containerLabel?.length) c.labels = parseLabels('--container-label', f.containerLabel);
   if (f.workdir !== undefined) c.workdir = f.workdir;
   if (f.user !== undefined) c.user = f.user;
+  if (f.mount?.length) c.mounts = f.mount.map((m) => parseMount(m));
   if (f.stopGracePeriod !== undefined) {
     c.stopGracePeriodMs = flagValue('--stop-grace-period', f.stopGracePeriod, parseDuration);
   }

@@ -6,6 +6,7 @@ import {
   type ServiceSpecInput,
 } from '@swarmlet/api-types';
 import { parseConstraint, parseSpread } from '../scheduler/constraints.js';
+import { normalizeMounts } from './mounts.js';
 
 /**
  * Service names are DNS labels (letters, digits, '-', '_'; up to 63 characters): they become
@@ -82,6 +83,7 @@ export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
           c.stopGracePeriodMs ?? SPEC_DEFAULTS.stopGracePeriodMs,
           'stopGracePeriodMs',
         ),
+        ...(c.mounts?.length ? { mounts: normalizeMounts(c.mounts) } : {}),
       },
       resources: { limits, reservations },
       restartPolicy: {
