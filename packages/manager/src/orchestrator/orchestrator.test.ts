@@ -76,4 +76,45 @@ describe('releaseHeldTasks', () => {
     const s = service(0);
     expect(releaseHeldTasks([task('a', T0, 'ready', s)], T0).release).toHaveLength(1);
   });
+
+  describe('stop-first holds', () => {
+    const held: Task = { ...task('new', T0, 'ready', svc), hold: { slotStopped: true } };
+    const old = (state: TaskState): Task => ({
+      ...task('old', T0 - 60_000, 'shutdown', svc),
+      status: { ...held.status, state },
+    });
+
+    it('waits while an older task of the slot may still run, ignoring the restart delay', () => {
+      for (const state of ['assigned', 'running'] as const)
+        expect(releaseHeldTasks([old(state), held], T0 + 60_000)).toEqual({
+          release: [],
+          wakeAt: Infinity,
+        });
+    });
+
+    it('releases once the older task has stopped, or never reached a node', () => {
+      for (const state of ['shutdown', 'failed', 'pending'] as const)
+        expect(releaseHeldTasks([old(state), held], T0)).toEqual({
+          release: [
+            {
+              type: 'set-desired',
+              taskId: 'new',
+              desiredState: 'running',
+              message: 'the task it replaces has stopped',
+            },
+          ],
+          wakeAt: Infinity,
+        });
+    });
+
+    it('does not wait for tasks of other slots', () => {
+      const other: Task = { ...old('running'), slot: 2 };
+      expect(releaseHeldTasks([other, held], T0).release).toHaveLength(1);
+    });
+
+    it('honours a hold time', () => {
+      const timed: Task = { ...held, hold: { until: new Date(T0 + 2_000).toISOString() } };
+      expect(releaseHeldTasks([timed], T0 + 1_000)).toEqual({ release: [], wakeAt: T0 + 2_000 });
+    });
+  });
 });

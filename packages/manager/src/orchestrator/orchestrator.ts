@@ -1,16 +1,19 @@
 import {
+  isActiveState,
   taskStateRank,
   type Node,
   type Service,
   type Task,
-  type TaskState,
 } from '@swarmlet/api-types';
 import type { Batch, MemoryStore, ObjectEvent, ReadTx } from '@swarmlet/store';
 import type { Logger } from '@swarmlet/api-types';
 import { ReconcileLoop } from '../loop.js';
 import type { OrchestratorAction } from './actions.js';
-import { reconcileDeleted, reconcileReplicated } from './replicated.js';
+import { planGlobal } from './global.js';
+import { planJob } from './jobs.js';
+import { planReplicated, reconcileDeleted } from './replicated.js';
 import { RestartHistory } from './restart.js';
+import { slotKey } from './update.js';
 
 export interface OrchestratorOptions {
   store: MemoryStore;
@@ -19,8 +22,9 @@ export interface OrchestratorOptions {
 }
 
 /**
- * The replicated orchestrator (leader only): reconciles each dirty service with the pure
- * `reconcileReplicated` and applies its actions in one batch. Delayed restarts are held in
+ * The orchestrator (leader only): reconciles each dirty service with the pure reconciler of its
+ * mode (`planReplicated`, `planGlobal`, `planJob`; rolling updates inside them) and applies
+ * their actions in one batch. Delayed restarts are held in
  * desired state `ready` and released when due (the loop's timer), which also survives a restart
  * of the manager because the due time derives from the task's creation time.
  */
@@ -82,15 +86,21 @@ export class Orchestrator {
       return { service: undefined, actions: reconcileDeleted(tasks), wakeAt: Infinity };
     }
     const nodes = new Map<string, Node>(tx.find('node').map((n) => [n.id, n]));
-    const actions = reconcileReplicated({
-      service,
-      tasks,
-      nodes,
-      now,
-      restartHistory: (slot) => this.history.get(serviceId, slot),
-    });
+    const restartHistory = (slot: number | string): readonly number[] =>
+      this.history.get(serviceId, slot);
+    const mode = service.spec.mode;
+    const planned =
+      mode === 'global'
+        ? planGlobal({ service, tasks, nodes, now, restartHistory })
+        : mode === 'replicated'
+          ? planReplicated({ service, tasks, nodes, now, restartHistory })
+          : planJob({ service, tasks, nodes, now });
     const { release, wakeAt } = releaseHeldTasks(tasks, now);
-    return { service, actions: [...actions, ...release], wakeAt };
+    return {
+      service,
+      actions: [...planned.actions, ...release],
+      wakeAt: Math.min(wakeAt, planned.wakeAt),
+    };
   }
 
   private recordRestarts(
@@ -100,16 +110,25 @@ export class Orchestrator {
   ): void {
     if (!service) return;
     for (const a of actions)
-      if (a.type === 'create' && a.restart) this.history.record(service.id, a.slot, now);
+      if (a.type === 'create' && a.restart)
+        this.history.record(service.id, a.nodeId ?? a.slot, now);
   }
 }
 
-/** A node event that can displace tasks: a node added or removed, its state or availability. */
+/**
+ * A node event that can displace or call for tasks: a node added or removed, its state,
+ * availability, role or labels (global services follow constraints).
+ */
 function nodeAffectsTasks(ev: Extract<ObjectEvent, { kind: 'node' }>): boolean {
   if (ev.op !== 'update' || !ev.old) return true;
+  const a = ev.old;
+  const b = ev.object;
   return (
-    ev.old.status.state !== ev.object.status.state ||
-    ev.old.spec.availability !== ev.object.spec.availability
+    a.status.state !== b.status.state ||
+    a.spec.availability !== b.spec.availability ||
+    a.spec.role !== b.spec.role ||
+    JSON.stringify(a.spec.labels) !== JSON.stringify(b.spec.labels) ||
+    JSON.stringify(a.description.engine.labels) !== JSON.stringify(b.description.engine.labels)
   );
 }
 
@@ -119,7 +138,10 @@ interface Plan {
   wakeAt: number;
 }
 
-/** Tasks held in `ready` by a restart delay move to `running` once the delay has passed. */
+/**
+ * Tasks held in `ready` move to `running` once due: a restart delay after its creation, or as
+ * its `hold` says (a time, and for a stop-first update no other task of its slot active).
+ */
 export function releaseHeldTasks(
   tasks: readonly Task[],
   now: number,
@@ -128,18 +150,28 @@ export function releaseHeldTasks(
   let wakeAt = Infinity;
   for (const t of tasks) {
     if (t.desiredState !== 'ready') continue;
+    if (t.hold?.slotStopped && tasks.some((o) => o.id !== t.id && sameSlotActive(o, t))) continue;
     // The task's own policy: a later spec change must not shorten or stretch a pending delay.
-    const due = Date.parse(t.meta.createdAt) + t.spec.restartPolicy.delayMs;
+    const due = t.hold
+      ? t.hold.until
+        ? Date.parse(t.hold.until)
+        : -Infinity
+      : Date.parse(t.meta.createdAt) + t.spec.restartPolicy.delayMs;
     if (due <= now)
       release.push({
         type: 'set-desired',
         taskId: t.id,
         desiredState: 'running',
-        message: 'restart delay elapsed',
+        message: t.hold?.slotStopped ? 'the task it replaces has stopped' : 'restart delay elapsed',
       });
     else wakeAt = Math.min(wakeAt, due);
   }
   return { release, wakeAt };
+}
+
+/** `o` is another task of `t`'s slot that may still have a container running. */
+function sameSlotActive(o: Task, t: Task): boolean {
+  return slotKey(o) === slotKey(t) && isActiveState(o.status.state);
 }
 
 /** Turns actions into store writes; each action is its own sub-transaction of one batch. */
@@ -151,7 +183,7 @@ export function applyActions(
 ): void {
   for (const a of actions) {
     if (a.type === 'create' && service) {
-      b.update((tx) => void tx.create('task', newTask(service, a.slot, a.desiredState, now)));
+      b.update((tx) => void tx.create('task', newTask(service, a, now)));
     } else if (a.type === 'set-desired') {
       b.update((tx) => {
         const t = tx.get('task', a.taskId);
@@ -162,24 +194,39 @@ export function applyActions(
       b.update((tx) => {
         if (tx.get('task', a.taskId)) tx.delete('task', a.taskId);
       });
+    } else if (a.type === 'update-status' && service) {
+      b.update((tx) => {
+        const cur = tx.get('service', service.id);
+        // Planned from this version only: a `service update` meanwhile starts a new update.
+        if (!cur || cur.meta.version !== service.meta.version) return;
+        if (a.rollback && cur.previousSpec) {
+          tx.update('service', {
+            ...cur,
+            spec: cur.previousSpec,
+            previousSpec: cur.spec,
+            updateStatus: a.status,
+          });
+        } else tx.update('service', { ...cur, updateStatus: a.status });
+      });
     }
   }
 }
 
 function newTask(
   service: Service,
-  slot: number,
-  desiredState: TaskState,
+  a: Extract<OrchestratorAction, { type: 'create' }>,
   now: number,
 ): Omit<Task, 'id' | 'meta'> {
   return {
     serviceId: service.id,
     serviceName: service.spec.name,
-    slot,
-    nodeId: '',
+    slot: a.slot,
+    nodeId: a.nodeId ?? '',
     spec: service.spec.task,
     specVersion: service.meta.version,
-    desiredState,
+    ...(a.jobIteration !== undefined ? { jobIteration: a.jobIteration } : {}),
+    ...(a.hold ? { hold: a.hold } : {}),
+    desiredState: a.desiredState,
     status: {
       state: 'new',
       timestamp: new Date(now).toISOString(),

@@ -112,3 +112,25 @@ describe('tasksToReap: history per slot', () => {
     expect(tasksToReap([], 5)).toEqual([]);
   });
 });
+
+describe('tasksToReap: global services and jobs', () => {
+  const onNode = (id: string, nodeId: string, version: number): Task => ({
+    ...task(id, 0, version, 'shutdown', 'shutdown'),
+    nodeId,
+  });
+
+  it('keeps history per node for global tasks (slot 0)', () => {
+    const tasks = [onNode('a1', 'a', 1), onNode('a2', 'a', 2), onNode('b1', 'b', 3)];
+    expect(tasksToReap(tasks, 1)).toEqual(['a1']);
+  });
+
+  it('keeps every task of the current job iteration, and prunes older iterations', () => {
+    const it = (id: string, version: number, iteration: number): Task => ({
+      ...task(id, 1, version, 'complete', 'shutdown'),
+      jobIteration: iteration,
+    });
+    const tasks = [it('old1', 1, 0), it('old2', 2, 0), it('new1', 3, 1), it('new2', 4, 1)];
+    expect(tasksToReap(tasks, 1, 1)).toEqual(['old1']);
+    expect(tasksToReap(tasks, 1)).toEqual(['new1', 'old2', 'old1']);
+  });
+});

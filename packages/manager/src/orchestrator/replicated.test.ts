@@ -39,6 +39,7 @@ interface TaskOpts {
   desired?: TaskState;
   node?: string;
   version?: number;
+  /** Another version than the service's: the task runs an older spec (another image). */
   specVersion?: number;
 }
 
@@ -46,8 +47,11 @@ let seq = 0;
 function task(svc: Service, slot: number, o: TaskOpts = {}): Task {
   const base = sampleTask(svc, slot, o.node ?? '');
   const version = o.version ?? ++seq;
+  const older = o.specVersion !== undefined && o.specVersion !== svc.meta.version;
+  const c = base.spec.container;
   return {
     ...base,
+    spec: older ? { ...base.spec, container: { ...c, image: `${c.image}-old` } } : base.spec,
     id: o.id ?? `t${++seq}`,
     meta: { version, createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString() },
     specVersion: o.specVersion ?? svc.meta.version,

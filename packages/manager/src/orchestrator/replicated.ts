@@ -8,7 +8,7 @@ import {
 } from '@swarmlet/api-types';
 import type { OrchestratorAction } from './actions.js';
 import { shouldRestart } from './restart.js';
-import { updateActions } from './update.js';
+import { isCurrentSpec, planUpdate } from './update.js';
 
 export interface ReconcileInput {
   service: Service;
@@ -40,9 +40,17 @@ export function isRunnable(t: Task): boolean {
  *    it still counts, so restart condition `none` is not undone; a spec change refills it.
  * 4. Missing slots are created at the lowest free numbers; excess slots are removed, those
  *    without a running task first, then those on the busiest node, then the highest numbers.
- * 5. Live tasks of an older task spec are replaced one slot at a time (`updateActions`).
+ * 5. Live tasks of an older task spec are replaced by the rolling updater (`planUpdate`).
  */
 export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[] {
+  return planReplicated(input).actions;
+}
+
+/** `reconcileReplicated` with the time at which it must run again (update delay or monitor). */
+export function planReplicated(input: ReconcileInput): {
+  actions: OrchestratorAction[];
+  wakeAt: number;
+} {
   const { service, now } = input;
   const actions: OrchestratorAction[] = [];
   const slots = groupBySlot(input.tasks);
@@ -78,7 +86,7 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
           restart: true,
         });
         live.add(slot);
-      } else if (t.specVersion === service.meta.version) {
+      } else if (isCurrentSpec(t, service)) {
         finished.add(slot);
       }
     }
@@ -126,8 +134,16 @@ export function reconcileReplicated(input: ReconcileInput): OrchestratorAction[]
   const kept = [...live].filter(
     (slot) => !removed.has(slot) && (slots.get(slot) ?? []).some(isLive),
   );
-  actions.push(...updateActions(service, slots, kept, isLive));
-  return dedupe(actions);
+  const update = planUpdate({
+    service,
+    slots: new Map([...slots].map(([slot, tasks]) => [String(slot), tasks])),
+    liveSlots: kept.map(String),
+    isLive,
+    place: (key) => ({ slot: Number(key) }),
+    now,
+  });
+  actions.push(...update.actions);
+  return { actions: dedupe(actions), wakeAt: update.wakeAt };
 }
 
 /** Every task of a deleted service is removed (stopped, then deleted by the reaper). */
@@ -170,9 +186,7 @@ function newestTask(tasks: readonly Task[]): Task | undefined {
 
 function isFinishedSlot(newest: Task | undefined, service: Service): boolean {
   return (
-    newest !== undefined &&
-    newest.desiredState === 'shutdown' &&
-    newest.specVersion === service.meta.version
+    newest !== undefined && newest.desiredState === 'shutdown' && isCurrentSpec(newest, service)
   );
 }
 

@@ -17,15 +17,18 @@ export function shouldRestart(
   return history.filter((t) => t >= since).length < policy.maxAttempts;
 }
 
-/** Remembers restart times per slot for max-attempts accounting; bounded per slot. */
+/**
+ * Remembers restart times per slot for max-attempts accounting; bounded per slot. A slot is a
+ * replica number, or a node id for global services.
+ */
 export class RestartHistory {
   private readonly bySlot = new Map<string, number[]>();
 
-  get(serviceId: string, slot: number): readonly number[] {
+  get(serviceId: string, slot: number | string): readonly number[] {
     return this.bySlot.get(`${serviceId}/${slot}`) ?? [];
   }
 
-  record(serviceId: string, slot: number, at: number): void {
+  record(serviceId: string, slot: number | string, at: number): void {
     const key = `${serviceId}/${slot}`;
     const list = [...(this.bySlot.get(key) ?? []), at];
     this.bySlot.set(key, list.slice(-1000));

@@ -37,7 +37,11 @@ export class TaskReaper {
     const ids = this.opts.store.view((tx) => {
       const limit =
         tx.find('cluster')[0]?.spec.orchestration.taskHistoryRetentionLimit ?? DEFAULT_HISTORY;
-      return [...serviceIds].flatMap((id) => tasksToReap(tx.tasksOfService(id), limit));
+      return [...serviceIds].flatMap((id) => {
+        const svc = tx.get('service', id);
+        const job = svc?.spec.mode.endsWith('-job') ? (svc.jobIteration ?? 0) : undefined;
+        return tasksToReap(tx.tasksOfService(id), limit, job);
+      });
     });
     if (ids.length === 0) return undefined;
     await this.opts.store.batch((b) => {
