@@ -143,6 +143,12 @@ describe('secrets and configs through the control API', () => {
     await api.updateSecret('s', { data: b64('v2') });
     expect((await api.getService('u')).spec.task.forceUpdate).toBe(user.spec.task.forceUpdate + 1);
     expect((await api.getSecret('s')).size).toBe(2);
+    // The value it already has changes nothing: no new version, no roll.
+    const before = await api.getSecret('s');
+    expect((await api.updateSecret('s', { data: b64('v2') })).meta.version).toBe(
+      before.meta.version,
+    );
+    expect((await api.getService('u')).spec.task.forceUpdate).toBe(user.spec.task.forceUpdate + 1);
     const c = await api.updateConfig('c', { data: b64('conf2') });
     expect(c.spec.data).toBe(b64('conf2'));
     expect((await api.getService('o')).meta.version).toBe(other.meta.version);

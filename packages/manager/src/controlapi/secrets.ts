@@ -1,3 +1,4 @@
+import { revise } from './revision.js';
 import {
   SwarmletError,
   invalid,
@@ -87,17 +88,20 @@ function checkData(type: SecretType, data: Buffer): Pick<Secret, 'tls' | 'regist
 /**
  * A new value for a secret. Secrets are immutable in a task (its tmpfs holds the value it
  * started with), so every service using it rolls its tasks: its `forceUpdate` is bumped in the
- * same transaction, and the orchestrator replaces the tasks as for any spec change.
+ * same transaction, and the orchestrator replaces the tasks as for any spec change. The value
+ * it already has changes nothing (`stack deploy` sends every secret again: the API hides them).
  */
 export function updateSecretTx(tx: WriteTx, ref: string, req: DataUpdateRequest): Secret {
   const cur = resolveSecret(tx, ref);
   checkVersion('secret', cur, req.version);
   const type = cur.spec.type ?? 'opaque';
-  const extra = checkData(type, decode('secret', req.data));
+  const value = decode('secret', req.data);
+  if (value.equals(Buffer.from(cur.spec.data, 'base64'))) return cur;
+  const extra = checkData(type, value);
   const updated = tx.update('secret', { ...cur, spec: { ...cur.spec, data: req.data }, ...extra });
   for (const svc of servicesUsing(tx, 'secret', cur.id)) {
     const task = { ...svc.spec.task, forceUpdate: svc.spec.task.forceUpdate + 1 };
-    tx.update('service', { ...svc, spec: { ...svc.spec, task } });
+    tx.update('service', revise(svc, { ...svc.spec, task }, Date.now()));
   }
   return updated;
 }
@@ -131,7 +135,7 @@ export function updateConfigTx(tx: WriteTx, ref: string, req: DataUpdateRequest)
   for (const svc of servicesUsing(tx, 'config', cur.id)) {
     if (!svc.spec.task.configs?.some((r) => r.id === cur.id && r.restart)) continue;
     const task = { ...svc.spec.task, forceUpdate: svc.spec.task.forceUpdate + 1 };
-    tx.update('service', { ...svc, spec: { ...svc.spec, task } });
+    tx.update('service', revise(svc, { ...svc.spec, task }, Date.now()));
   }
   return updated;
 }
