@@ -267,6 +267,41 @@ describe('advance: errors', () => {
   });
 });
 
+describe('advance: a start that waits for the health check', () => {
+  /** A start that reports progress, then waits until aborted or fails as told. */
+  class HealthStart extends ScriptedController {
+    seen: AbortSignal | undefined;
+    override async start(signal?: AbortSignal, progress?: (m: string) => void): Promise<void> {
+      this.seen = signal;
+      progress?.('starting (health: starting)');
+      if (this.errors.start?.length) throw this.errors.start.shift();
+      await new Promise((_, reject) =>
+        signal?.addEventListener('abort', () => reject(signal.reason as Error)),
+      );
+    }
+  }
+
+  it('passes its signal and progress to start; an abort means noop, not a failure', async () => {
+    const ctlr = new HealthStart();
+    const ac = new AbortController();
+    const messages: string[] = [];
+    const pending = advance(task(), status('starting'), ctlr, ac.signal, (m) => messages.push(m));
+    expect(ctlr.seen).toBe(ac.signal);
+    expect(messages).toEqual(['starting (health: starting)']);
+    ac.abort(new Error('desired state changed'));
+    expect(await pending).toEqual({ kind: 'noop' });
+  });
+
+  it('fails the task with the unhealthy error of start', async () => {
+    const ctlr = new HealthStart();
+    ctlr.errors.start = [new ExecutorError('start', 'task: container unhealthy: down', false)];
+    expect(await advance(task(), status('starting'), ctlr, live())).toMatchObject({
+      kind: 'status',
+      status: { state: 'failed', err: 'task: container unhealthy: down' },
+    });
+  });
+});
+
 describe('advance with the FakeExecutor', () => {
   async function drive(exec: FakeExecutor, t: Task): Promise<TaskState[]> {
     const seen: TaskState[] = [];

@@ -19,13 +19,16 @@ const rank = taskStateRank;
  * idempotent, so re-running a step after a crash is safe:
  *   assigned -> accepted -> preparing -> (prepare) ready -> [desired running] starting ->
  *   (start) running -> (wait) complete | failed;  any -> shutdown when desired >= shutdown.
- * Permanent errors before STARTING reject the task; later ones fail it.
+ * Permanent errors before STARTING reject the task; later ones fail it. A start that waits for
+ * the container's health check passes its messages to `progress` (the state stays STARTING);
+ * `signal` aborts it as it aborts the wait for the exit.
  */
 export async function advance(
   task: Task,
   status: TaskStatus,
   ctlr: TaskController,
   signal: AbortSignal,
+  progress?: (message: string) => void,
 ): Promise<StepResult> {
   const state = status.state;
   if (isTerminalState(state)) return { kind: 'noop' };
@@ -46,7 +49,7 @@ export async function advance(
           ? next(status, 'starting', 'starting')
           : { kind: 'noop' };
       case 'starting':
-        await ctlr.start();
+        await ctlr.start(signal, progress);
         return next(status, 'running', 'started');
       case 'running':
         return await waitExit(status, ctlr, signal);

@@ -92,8 +92,13 @@ export interface TaskController {
   inspect(): Promise<ContainerState | undefined>;
   /** Pulls the image if absent and creates the container. No-op if the container exists. */
   prepare(): Promise<void>;
-  /** Starts the container. No-op if it is already running. */
-  start(): Promise<void>;
+  /**
+   * Starts the container. No-op if it is already running. When the container has a health
+   * check, resolves only once it is healthy, calling `progress` with a status message (e.g.
+   * `starting (health: starting)`) while it waits; rejects with a permanent error if it turns
+   * unhealthy or exits first, and with `signal`'s reason when aborted.
+   */
+  start(signal?: AbortSignal, progress?: (message: string) => void): Promise<void>;
   /** Resolves when the container exits. Rejects with `signal`'s reason when aborted. */
   wait(signal: AbortSignal): Promise<ExitStatus>;
   /** Stops the container: SIGTERM, then SIGKILL after the task's grace period. */

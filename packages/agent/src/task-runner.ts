@@ -17,6 +17,11 @@ export interface TaskRunnerDeps {
   onError?: (taskId: string, error: string) => void;
 }
 
+/** A step that left the engine slot; the main loop awaits the rest. */
+interface Later {
+  later: Promise<StepResult>;
+}
+
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 
@@ -94,7 +99,8 @@ export class TaskRunner {
   private async step(): Promise<StepResult> {
     const needsEngine = this.status.state === 'preparing' || this.status.state === 'starting';
     if (!needsEngine) return advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal);
-    return this.deps.engineSlots.run(() => this.engineSteps());
+    const result = await this.deps.engineSlots.run(() => this.engineSteps());
+    return 'later' in result ? result.later : result;
   }
 
   /**
@@ -102,14 +108,41 @@ export class TaskRunner {
    * a created task does not queue again behind other tasks' creates before it starts. Statuses
    * on the way are reported; the last result goes back to the main loop.
    */
-  private async engineSteps(): Promise<StepResult> {
-    let result = await advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal);
-    while (result.kind === 'status' && !this.stopped && this.continuesInSlot(result.status.state)) {
+  private async engineSteps(): Promise<StepResult | Later> {
+    let result = await this.stepInSlot();
+    while (
+      'kind' in result &&
+      result.kind === 'status' &&
+      !this.stopped &&
+      this.continuesInSlot(result.status.state)
+    ) {
       this.status = result.status;
       this.deps.report(this.task.id, result.status);
-      result = await advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal);
+      result = await this.stepInSlot();
     }
     return result;
+  }
+
+  /**
+   * One step in the engine slot. A start whose container runs but waits for its health check
+   * reports progress: the step then goes on outside the slot (`later`), so slow health checks
+   * never hold back other tasks' creates and starts.
+   */
+  private stepInSlot(): Promise<StepResult | Later> {
+    let leave = (): void => undefined;
+    const left = new Promise<void>((resolve) => (leave = resolve));
+    const step = advance(this.task, this.status, this.deps.ctlr, this.stepAbort.signal, (m) => {
+      this.progress(m);
+      leave();
+    });
+    return Promise.race([step, left.then(() => ({ later: step }))]);
+  }
+
+  /** A message while the state stays the same (`starting (health: starting)`). */
+  private progress(message: string): void {
+    if (this.stopped || this.stepAbort.signal.aborted || this.status.message === message) return;
+    this.status = { ...this.status, message, timestamp: new Date().toISOString() };
+    this.deps.report(this.task.id, this.status);
   }
 
   private continuesInSlot(state: TaskState): boolean {

@@ -1,6 +1,7 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import type { Task } from '@swarmlet/api-types';
 import { CONTAINER_LABELS, containerName } from '@swarmlet/agent';
+import { healthConfig } from './health.js';
 import type { TaskEndpoints } from './networking.js';
 
 /** Environment variables set on every task container (after the spec's, so they win). */
@@ -71,6 +72,9 @@ export function createOptions(
   if (container.args.length > 0) options.Cmd = container.args;
   if (container.workdir !== '') options.WorkingDir = container.workdir;
   if (container.user !== '') options.User = container.user;
+  // Absent: the image's HEALTHCHECK applies; zero durations keep the image's values.
+  const health = healthConfig(container.healthcheck);
+  if (health) options.Healthcheck = health;
   return options;
 }
 

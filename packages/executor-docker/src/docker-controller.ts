@@ -5,16 +5,19 @@ import {
   CONTAINER_LABELS,
   ExecutorError,
   containerName,
+  isExecutorError,
   type ContainerState,
   type ExitStatus,
   type TaskController,
 } from '@swarmlet/agent';
 import { createOptions, stopTimeoutSeconds } from './container-config.js';
 import { isUnreachable, statusCode, toExecutorError } from './errors.js';
+import { HEALTH_STARTING_MESSAGE, waitHealthy, watchUnhealthy } from './health.js';
 import { pullImage } from './image.js';
 import type { TaskEndpoints, TaskNetworking } from './networking.js';
 import type { TaskFiles } from './task-files.js';
 import { taskFilesOf } from './task-files-of.js';
+import { ensureVolumes } from './volumes.js';
 import type { TaskFilesPayload } from '@swarmlet/api-types';
 
 /** A task's secret and config files: where they go on the node and their data. */
@@ -68,6 +71,8 @@ export class DockerTaskController implements TaskController {
   /** Create first and pull only on "no such image" (as `docker run` does): one request when the image is local. */
   async prepare(): Promise<void> {
     const docker = await this.engine();
+    // Named volumes first: a refused one rejects the task before networks and files are set up.
+    await ensureVolumes(docker, this.task.spec.container.mounts);
     const endpoints = await this.endpoints();
     const binds = await this.prepareFiles();
     if (await this.tryCreate(docker, endpoints, binds)) return;
@@ -88,15 +93,62 @@ export class DockerTaskController implements TaskController {
     }
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal, progress?: (message: string) => void): Promise<void> {
     const docker = await this.engine();
     try {
       await docker.getContainer(this.name).start();
     } catch (err) {
-      if (statusCode(err) === 304) return;
-      // The engine's start errors (bad entrypoint, user, mounts) will not heal on retry.
-      throw toExecutorError('start', err, isUnreachable(err));
+      // 304: already started (an adopted container); its health may still be pending.
+      // The engine's other start errors (bad entrypoint, user, mounts) will not heal on retry.
+      if (statusCode(err) !== 304) throw toExecutorError('start', err, isUnreachable(err));
     }
+    // The container's own VIP balancing first: its health check may call other services.
+    void this.attach().catch(() => undefined);
+    await this.untilHealthy(signal ?? new AbortController().signal, progress);
+  }
+
+  /**
+   * Like swarmkit's container adapter: a container with a health check is started only once
+   * the engine reports it healthy. Unhealthy or exited meanwhile: stopped, a permanent failure.
+   */
+  private async untilHealthy(
+    signal: AbortSignal,
+    progress?: (message: string) => void,
+  ): Promise<void> {
+    let view;
+    try {
+      view = await waitHealthy(
+        () => this.inspectInfo(),
+        signal,
+        () => progress?.(HEALTH_STARTING_MESSAGE),
+      );
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      if (isExecutorError(err)) throw err;
+      throw new ExecutorError('start', `container ${this.name} is gone`, false);
+    }
+    if (view.kind === 'none' || view.kind === 'healthy') return;
+    if (view.kind === 'exited' && view.exitCode === 0) return; // wait() reports it complete
+    if (view.kind === 'unhealthy') await this.stopUnhealthy();
+    else await this.releaseFiles().catch(() => undefined);
+    const error =
+      view.kind === 'unhealthy'
+        ? view.error
+        : `task: non-zero exit (${view.exitCode})${view.error ? `: ${view.error}` : ''}`;
+    throw new ExecutorError('start', error, false);
+  }
+
+  /** Stops a container whose health check failed while starting; no drain: it got no traffic. */
+  private async stopUnhealthy(): Promise<void> {
+    await this.stopContainer().catch(() => undefined);
+    this.networking?.detach(this.task.id);
+    await this.releaseFiles().catch(() => undefined);
+  }
+
+  /** SIGTERM, then SIGKILL after the task's grace period; done if stopped or gone already. */
+  private async stopContainer(): Promise<void> {
+    const t = stopTimeoutSeconds(this.task.spec.container.stopGracePeriodMs);
+    await this.ignoring([304, 404], async (c) => c.stop({ t }));
   }
 
   async wait(signal: AbortSignal): Promise<ExitStatus> {
@@ -105,6 +157,16 @@ export class DockerTaskController implements TaskController {
     // Not awaited: VIP rules are applied beside the wait, so a desired-state change that aborts
     // the wait is never held up by the data plane.
     void this.attach().catch(() => undefined);
+    // An unhealthy container is stopped; its exit then carries the health check's verdict.
+    const watch = new AbortController();
+    let unhealthy: string | undefined;
+    void watchUnhealthy(() => this.inspectInfo(), AbortSignal.any([signal, watch.signal])).then(
+      async (error) => {
+        if (error === undefined || watch.signal.aborted) return;
+        unhealthy = error;
+        await this.stopContainer().catch(() => undefined);
+      },
+    );
     let exitCode: number;
     try {
       const result = (await docker.getContainer(this.name).wait({ abortSignal: signal })) as {
@@ -116,9 +178,12 @@ export class DockerTaskController implements TaskController {
       if (statusCode(err) === 404)
         throw new ExecutorError('runtime', `container ${this.name} is gone`, false);
       throw toExecutorError('runtime', err, isUnreachable(err));
+    } finally {
+      watch.abort();
     }
     // The container has exited: the task is over (a restart is a new task), so are its files.
     await this.releaseFiles().catch(() => undefined);
+    if (unhealthy !== undefined) return { exitCode, error: unhealthy };
     if (exitCode === 0) return { exitCode, error: '' };
     const info = await this.inspectInfo().catch(() => undefined);
     const error = info === undefined ? '' : stateError(info.State);
@@ -130,8 +195,7 @@ export class DockerTaskController implements TaskController {
     // the stop was sent); give connections in flight time to finish before the signal.
     const drain = this.networking?.drainMs(this.task) ?? 0;
     if (drain > 0) await new Promise((r) => setTimeout(r, drain));
-    const t = stopTimeoutSeconds(this.task.spec.container.stopGracePeriodMs);
-    await this.ignoring([304, 404], async (c) => c.stop({ t }));
+    await this.stopContainer();
     this.networking?.detach(this.task.id);
     await this.releaseFiles();
   }

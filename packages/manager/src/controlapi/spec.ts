@@ -7,6 +7,7 @@ import {
 } from '@swarmlet/api-types';
 import { parseConstraint, parseSpread } from '../scheduler/constraints.js';
 import { normalizeMounts } from './mounts.js';
+import { healthcheckField } from './healthcheck.js';
 
 /**
  * Service names are DNS labels (letters, digits, '-', '_'; up to 63 characters): they become
@@ -84,6 +85,7 @@ export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
           'stopGracePeriodMs',
         ),
         ...(c.mounts?.length ? { mounts: normalizeMounts(c.mounts) } : {}),
+        ...healthcheckField(c.healthcheck),
       },
       resources: { limits, reservations },
       restartPolicy: {

@@ -98,6 +98,19 @@ describe('computeNetMap', () => {
     expect(svc?.ports).toEqual([{ target: 80, published: 8080, protocol: 'tcp', mode: 'ingress' }]);
   });
 
+  it('leaves a task out while its health check is pending, and adds it once healthy', () => {
+    const s = state();
+    const t5 = { ...s.tasks[0]!, id: 't5', slot: 5 };
+    const health = (state: 'starting' | 'running', message: string): NetMapState => ({
+      ...s,
+      tasks: [...s.tasks, { ...t5, status: { ...t5.status, state, message } }],
+    });
+    const ids = (m: NetMapState): string[] | undefined =>
+      computeNetMap(m, 'n1').services[0]?.tasks.map((t) => t.id);
+    expect(ids(health('starting', 'starting (health: starting)'))).toEqual(['t1', 't2']);
+    expect(ids(health('running', 'started'))).toEqual(['t1', 't2', 't5']);
+  });
+
   it('is empty of networks for a node the allocator has not reached yet', () => {
     expect(computeNetMap(state(), 'nobody').networks).toEqual([]);
   });

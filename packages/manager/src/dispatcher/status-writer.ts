@@ -1,11 +1,17 @@
-import { taskStateRank, type TaskStatusUpdate } from '@swarmlet/api-types';
+import {
+  isTerminalState,
+  taskStateRank,
+  type TaskStatus,
+  type TaskStatusUpdate,
+} from '@swarmlet/api-types';
 import type { MemoryStore } from '@swarmlet/store';
 import type { Logger } from '@swarmlet/api-types';
 
 /**
  * Writes task status reported by agents, group-committed: updates arriving while a write is in
  * flight go together in the next batch, so a burst of status costs a few fsyncs, not one each.
- * A status is applied only if the task is on the reporting node and the state moves forward.
+ * A status is applied only if the task is on the reporting node and the state moves forward
+ * (or, in the same live state, the message changes).
  */
 export class StatusWriter {
   private queue: { nodeId: string; update: TaskStatusUpdate }[] = [];
@@ -50,6 +56,16 @@ function applyStatus(
 ): void {
   const t = tx.get('task', u.taskId);
   if (!t || t.nodeId !== nodeId) return;
-  if (taskStateRank(u.status.state) <= taskStateRank(t.status.state)) return;
+  const next = taskStateRank(u.status.state);
+  const now = taskStateRank(t.status.state);
+  if (next < now || (next === now && !isProgress(u.status, t.status))) return;
   tx.update('task', { ...t, status: u.status });
+}
+
+/**
+ * A new message in the same live state, such as `starting (health: starting)` while a container
+ * waits for its health check: shown to users, while the state itself never moves backwards.
+ */
+function isProgress(next: TaskStatus, now: TaskStatus): boolean {
+  return !isTerminalState(now.state) && next.message !== now.message;
 }
