@@ -252,7 +252,7 @@ describe('control plane on fake executors', () => {
 });
 
 describe('service update on fake executors', () => {
-  it('replaces every task with the new spec, one slot at a time, never dropping below replicas', async () => {
+  it('start-first: replaces every task with the new spec, one slot at a time, never dropping below replicas', async () => {
     cluster = await TestCluster.start(2);
     const svc = await cluster.control.createService(spec('web', 4));
     await waitFor('4', () => cluster!.running(svc.id).length === 4);
@@ -267,6 +267,7 @@ describe('service update on fake executors', () => {
       version: current.meta.version,
       spec: {
         ...current.spec,
+        updateConfig: { ...current.spec.updateConfig, order: 'start-first', monitorMs: 0 },
         task: {
           ...current.spec.task,
           container: { ...current.spec.task.container, image: 'busybox:2' },

@@ -1,3 +1,4 @@
+import { DEFAULT_UPDATE_CONFIG } from '../orchestrator/update.js';
 import { describe, expect, it } from 'vitest';
 import { isSwarmletError, type ServiceSpecInput } from '@swarmlet/api-types';
 import { SPEC_DEFAULTS, normalizeServiceSpec } from './spec.js';
@@ -53,6 +54,16 @@ describe('normalizeServiceSpec: defaults', () => {
         },
         forceUpdate: 0,
       },
+      updateConfig: DEFAULT_UPDATE_CONFIG,
+      rollbackConfig: DEFAULT_UPDATE_CONFIG,
+    });
+    expect(DEFAULT_UPDATE_CONFIG).toEqual({
+      parallelism: 1,
+      delayMs: 0,
+      order: 'stop-first',
+      failureAction: 'pause',
+      monitorMs: 5_000,
+      maxFailureRatio: 0,
     });
     expect(SPEC_DEFAULTS).toEqual({ stopGracePeriodMs: 10_000, restartDelayMs: 5_000 });
   });
@@ -81,6 +92,22 @@ describe('normalizeServiceSpec: defaults', () => {
         restartPolicy: { condition: 'on-failure', delayMs: 0, maxAttempts: 3, windowMs: 60_000 },
         forceUpdate: 2,
       },
+      updateConfig: {
+        parallelism: 0,
+        delayMs: 10,
+        order: 'start-first',
+        failureAction: 'rollback',
+        monitorMs: 0,
+        maxFailureRatio: 0.25,
+      },
+      rollbackConfig: {
+        parallelism: 3,
+        delayMs: 1,
+        order: 'stop-first',
+        failureAction: 'continue',
+        monitorMs: 7,
+        maxFailureRatio: 1,
+      },
     };
     const spec = normalizeServiceSpec(input);
     expect(spec).toEqual({
@@ -91,6 +118,39 @@ describe('normalizeServiceSpec: defaults', () => {
         restartPolicy: input.task.restartPolicy,
       },
     });
+  });
+
+  it('global: no replicas; a partial update config is filled from the defaults', () => {
+    const spec = normalizeServiceSpec({
+      ...minimal(),
+      mode: 'global',
+      updateConfig: { parallelism: 2, order: 'start-first' },
+    });
+    expect(spec.mode).toBe('global');
+    expect(spec.replicas).toBe(0);
+    expect(spec.updateConfig).toEqual({
+      ...DEFAULT_UPDATE_CONFIG,
+      parallelism: 2,
+      order: 'start-first',
+    });
+  });
+
+  it('jobs: on-failure with a backoff limit of 6 by default, no update configs', () => {
+    const spec = normalizeServiceSpec({
+      ...minimal(),
+      mode: 'replicated-job',
+      replicas: 10,
+      maxConcurrent: 3,
+    });
+    expect(spec).toMatchObject({ mode: 'replicated-job', replicas: 10, maxConcurrent: 3 });
+    expect(spec.task.restartPolicy).toMatchObject({ condition: 'on-failure', maxAttempts: 6 });
+    expect(spec.updateConfig).toBeUndefined();
+    const given = normalizeServiceSpec({
+      ...minimal(),
+      mode: 'global-job',
+      task: { ...minimal().task, restartPolicy: { condition: 'none', maxAttempts: 1 } },
+    });
+    expect(given.task.restartPolicy).toMatchObject({ condition: 'none', maxAttempts: 1 });
   });
 
   it('fills a partial restart policy and partial resources', () => {
@@ -149,8 +209,44 @@ describe('normalizeServiceSpec: validation errors name their field', () => {
     ['name starting with -', (s) => (s.name = '-web'), 'name'],
     ['name of 64 characters', (s) => (s.name = 'x'.repeat(64)), 'name'],
     ['name with a slash', (s) => (s.name = 'a/b'), 'name'],
-    ['global mode', (s) => (s.mode = 'global'), 'mode'],
-    ['job mode', (s) => (s.mode = 'replicated-job'), 'mode'],
+    ['unknown mode', (s) => (s.mode = 'daemon' as ServiceSpecInput['mode']), 'mode'],
+    ['replicas with global mode', (s) => ((s.mode = 'global'), (s.replicas = 2)), 'replicas'],
+    ['max-concurrent on a service', (s) => (s.maxConcurrent = 2), 'maxConcurrent'],
+    [
+      'zero max-concurrent',
+      (s) => ((s.mode = 'replicated-job'), (s.maxConcurrent = 0)),
+      'maxConcurrent',
+    ],
+    [
+      'update config on a job',
+      (s) => ((s.mode = 'replicated-job'), (s.updateConfig = { parallelism: 2 })),
+      'updateConfig',
+    ],
+    [
+      'restart condition any on a job',
+      (s) => ((s.mode = 'global-job'), (s.task.restartPolicy = { condition: 'any' })),
+      'restartPolicy.condition',
+    ],
+    [
+      'negative update parallelism',
+      (s) => (s.updateConfig = { parallelism: -1 }),
+      'updateConfig.parallelism',
+    ],
+    [
+      'unknown update order',
+      (s) => (s.updateConfig = { order: 'x' as 'stop-first' }),
+      'updateConfig.order',
+    ],
+    [
+      'failure ratio above 1',
+      (s) => (s.updateConfig = { maxFailureRatio: 1.5 }),
+      'updateConfig.maxFailureRatio',
+    ],
+    [
+      'rollback as the failure action of a rollback',
+      (s) => (s.rollbackConfig = { failureAction: 'rollback' }),
+      'rollbackConfig.failureAction',
+    ],
     ['negative replicas', (s) => (s.replicas = -1), 'replicas'],
     ['fractional replicas', (s) => (s.replicas = 1.5), 'replicas'],
     ['too many replicas', (s) => (s.replicas = 10_001), 'replicas'],
