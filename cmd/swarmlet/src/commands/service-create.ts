@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { randomName } from '../parse/names.js';
+import { withHealthFlags } from '../parse/health.js';
 import { buildServiceSpec, type CreateFlags } from '../parse/service-flags.js';
 import { collect, expandEnv } from '../parse/words.js';
 import { sendRegistryAuth } from './registry.js';
@@ -77,7 +78,7 @@ export function registerServiceCreate(service: Command, ctx: CommandContext): vo
       '--with-registry-auth',
       "send your Docker credential for the image's registry (from ~/.docker/config.json)",
     );
-  withWaitFlags(cmd).action(
+  withWaitFlags(withHealthFlags(cmd)).action(
     async (
       image: string,
       args: string[],

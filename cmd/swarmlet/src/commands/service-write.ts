@@ -10,6 +10,12 @@ import { forEachTarget, UsageError } from '../errors.js';
 import { parseFileRef, updateFileRefs, type FileRefChange } from '../parse/file-ref.js';
 import { applyMountChanges, parseMount } from '../parse/mount.js';
 import { applyUpdateFlags, type UpdateFlags } from '../parse/update-flags.js';
+import {
+  applyHealthChange,
+  parseHealthUpdate,
+  withHealthFlags,
+  type HealthFlags,
+} from '../parse/health.js';
 import { collect, expandEnv } from '../parse/words.js';
 import { maybeWait, timeoutMs, withWaitFlags, type WaitFlags } from './wait-flags.js';
 
@@ -123,8 +129,7 @@ export function registerServiceWrites(service: Command, ctx: CommandContext): vo
     );
 
   withWaitFlags(
-    service
-      .command('update')
+    withHealthFlags(service.command('update'))
       .description('Update a service')
       .argument('<service>', 'service name or id')
       .option('--replicas <n>', 'number of tasks')
@@ -154,12 +159,14 @@ export function registerServiceWrites(service: Command, ctx: CommandContext): vo
       add: (flags.mountAdd ?? []).map((m) => parseMount(m, '--mount-add')),
       rm: flags.mountRm ?? [],
     };
-    const updated = await updateWithRetry(ctx, ref, (spec) =>
-      applyMountChanges(
+    const health = parseHealthUpdate(flags as HealthFlags);
+    const updated = await updateWithRetry(ctx, ref, (read) => {
+      const spec = applyHealthChange(read, health);
+      return applyMountChanges(
         applyFileRefChanges(applyUpdateFlags(spec, { ...flags, envAdd }), refs),
         mounts,
-      ),
-    );
+      );
+    });
     ctx.print(ref);
     await maybeWait(ctx, flags, updated);
   });

@@ -1,6 +1,7 @@
 import type { ServiceView } from '@swarmlet/api-types';
 import { formatBytes } from '../parse/bytes.js';
 import { formatDuration } from '../parse/duration.js';
+import { healthcheckLines } from '../parse/health.js';
 import { kv } from './pretty.js';
 import { capitalize, formatTable, stripDigest, truncateId } from './table.js';
 
@@ -52,6 +53,7 @@ function containerLines(out: string[], c: ServiceView['spec']['task']['container
   if (c.workdir) out.push(kv(' Dir', c.workdir));
   if (c.user) out.push(kv(' User', c.user));
   out.push(kv(' StopGracePeriod', formatDuration(c.stopGracePeriodMs)));
+  if (c.healthcheck) out.push(...healthcheckLines(c.healthcheck));
 }
 
 /** `service inspect --pretty`: the human-readable layout of `docker service inspect --pretty`. */

@@ -25,6 +25,12 @@ export function taskName(t: Task): string {
   return `${t.serviceName}.${t.slot > 0 ? t.slot : t.nodeId}`;
 }
 
+/** `Starting`, or `Starting (health: starting)` while a task waits for its health check. */
+function stateColumn(s: Task['status']): string {
+  const detail = s.message.startsWith(`${s.state} (`) ? s.message.slice(s.state.length) : '';
+  return `${capitalize(s.state)}${detail}`;
+}
+
 function errorColumn(err: string, noTrunc: boolean): string {
   if (err === '') return '';
   return noTrunc ? `"${err}"` : `"${ellipsis(err, 30)}"`;
@@ -51,7 +57,7 @@ export function formatTaskTable(
       opts.noTrunc ? t.spec.container.image : stripDigest(t.spec.container.image),
       hostnames.get(t.nodeId) ?? t.nodeId,
       capitalize(t.desiredState),
-      `${capitalize(t.status.state)} ${ago(t.status.timestamp, opts.now)}`,
+      `${stateColumn(t.status)} ${ago(t.status.timestamp, opts.now)}`,
       errorColumn(t.status.err, opts.noTrunc),
     ];
   });

@@ -10,12 +10,13 @@ import { invalidFlag, messageOf } from '../errors.js';
 import { parseBytes, parseCpus } from './bytes.js';
 import { parseDuration } from './duration.js';
 import { parseFileRef } from './file-ref.js';
+import { healthcheckOf, type HealthFlags } from './health.js';
 import { parseMount } from './mount.js';
 import { parsePublish } from './publish.js';
 import { parseCount, parseEnv, parseLabels, shellSplit } from './words.js';
 
 /** `swarmlet service create` options as commander hands them over: raw strings, not yet checked. */
-export interface CreateFlags {
+export interface CreateFlags extends HealthFlags {
   name?: string;
   mode?: string;
   replicas?: string;
@@ -110,6 +111,8 @@ function containerSpec(
   if (f.stopGracePeriod !== undefined) {
     c.stopGracePeriodMs = flagValue('--stop-grace-period', f.stopGracePeriod, parseDuration);
   }
+  const health = healthcheckOf(f);
+  if (health) c.healthcheck = health;
   return c;
 }
 
