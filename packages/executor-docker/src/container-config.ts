@@ -2,6 +2,7 @@ import type { ContainerCreateOptions } from 'dockerode';
 import type { Task } from '@swarmlet/api-types';
 import { CONTAINER_LABELS, containerName } from '@swarmlet/agent';
 import { healthConfig } from './health.js';
+import { hostMount } from './mounts.js';
 import type { TaskEndpoints } from './networking.js';
 
 /** Environment variables set on every task container (after the spec's, so they win). */
@@ -68,6 +69,7 @@ export function createOptions(
   if (endpoints) applyEndpoints(options, endpoints);
   // Secret and config files: read-only binds of the task's own tmpfs (TaskFiles).
   if (binds.length > 0) options.HostConfig!.Binds = [...binds];
+  if (container.mounts?.length) options.HostConfig!.Mounts = container.mounts.map(hostMount);
   if (container.command.length > 0) options.Entrypoint = container.command;
   if (container.args.length > 0) options.Cmd = container.args;
   if (container.workdir !== '') options.WorkingDir = container.workdir;

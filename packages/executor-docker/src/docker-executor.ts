@@ -6,6 +6,7 @@ import {
   type Executor,
   type ManagedContainer,
   type TaskController,
+  type VolumeInfo,
 } from '@swarmlet/agent';
 import { DockerTaskController } from './docker-controller.js';
 import { EngineConnection, type EngineEndpoint } from './engine.js';
@@ -14,6 +15,7 @@ import type { TaskNetworking } from './networking.js';
 import { join } from 'node:path';
 import { DEFAULT_TASK_FILES_ROOT, TaskFiles } from './task-files.js';
 import { updatedConfigFiles } from './task-files-of.js';
+import { listVolumes, removeVolume } from './volumes.js';
 import type { FilePayload, TaskFilesPayload } from '@swarmlet/api-types';
 
 export interface DockerExecutorOptions extends EngineEndpoint {
@@ -147,6 +149,16 @@ export class DockerExecutor implements Executor {
       if (statusCode(err) === 404) return;
       throw toExecutorError('runtime', err);
     }
+  }
+
+  /** Every volume of the engine, `inUse` when a container (in any state) mounts it. */
+  async listVolumes(): Promise<VolumeInfo[]> {
+    return listVolumes(await this.engine());
+  }
+
+  /** Removes a volume; refused (`runtime`, not temporary) while a container uses it. */
+  async removeVolume(name: string): Promise<void> {
+    return removeVolume(await this.engine(), name);
   }
 
   /** Releases the secret/config tmpfs of every task not in `keep` (left by removed tasks). */

@@ -17,6 +17,7 @@ export {
 export * from './networking.js';
 export { TaskFiles, SECRETS_DIR, type TaskFile, type TaskFilesOptions } from './task-files.js';
 export { pullImage } from './image.js';
+export { VOLUME_LABEL, hostMount } from './mounts.js';
 export {
   DEFAULT_REGISTRY,
   redactPassword,
