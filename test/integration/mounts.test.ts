@@ -168,6 +168,31 @@ describe('mounts on one node (real engine)', () => {
     );
   });
 
+  it('service update --mount-add/--mount-rm replaces the task with the new mounts', async () => {
+    const before = await runningTask('opts');
+    const r = await d.cli([
+      'service',
+      'update',
+      '-d',
+      '--mount-add',
+      'type=tmpfs,dst=/extra,tmpfs-size=1m',
+      '--mount-rm',
+      '/t',
+      'opts',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const svc = await d.client.getService('opts');
+    expect(svc.spec.task.container.mounts).toEqual([
+      { type: 'tmpfs', source: '', target: '/extra', tmpfsSizeBytes: 1024 * 1024 },
+    ]);
+    const after = await runningTask('opts', before.id);
+    const mounts = (await sh(after.container, 'cat /proc/mounts')).out;
+    expect(mounts).toMatch(/^tmpfs \/extra tmpfs rw,.*size=1024k/m);
+    expect(mounts).not.toMatch(/ \/t /);
+    // The volume stays on the node: only its mount went.
+    expect(await volumeExists(OPT_VOL)).toBe(true);
+  });
+
   it('a readonly bind is read-only inside, a tmpfs has its size and mode, an anonymous volume goes with its container', async () => {
     await create(
       'files',
