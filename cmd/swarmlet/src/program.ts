@@ -6,6 +6,7 @@ import { registerNetworkCommands } from './commands/network.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerSecretCommands } from './commands/secret.js';
+import { registerStackCommands } from './commands/stack.js';
 import { registerServiceCreate } from './commands/service-create.js';
 import { registerServiceReads } from './commands/service-read.js';
 import { registerServiceWrites } from './commands/service-write.js';
@@ -66,6 +67,7 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CommandContext
   registerNetworkCommands(program, ctx);
   registerSecretCommands(program, ctx);
   registerConfigCommands(program, ctx);
+  registerStackCommands(program, ctx);
   registerRegistryCommands(program, ctx);
   registerTokenCommands(program, ctx);
   pointToHelp(program);

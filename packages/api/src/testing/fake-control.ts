@@ -289,8 +289,10 @@ export class FakeControlApi implements ControlApi {
     return toSecretView(this.findData(this.secrets, 'secret', ref));
   }
 
+  /** Like the manager's: the value the secret already has changes nothing. */
   async updateSecret(ref: string, req: DataUpdateRequest): Promise<SecretView> {
     const s = this.findData(this.secrets, 'secret', ref);
+    if (s.spec.data === req.data) return toSecretView(s);
     s.spec.data = req.data;
     s.meta = newMeta(++this.version);
     return toSecretView(s);
