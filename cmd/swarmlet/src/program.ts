@@ -9,10 +9,12 @@ import { registerSecretCommands } from './commands/secret.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerServiceCreate } from './commands/service-create.js';
 import { registerServiceReads } from './commands/service-read.js';
+import { registerServiceLogs } from './commands/logs.js';
 import { registerServiceWrites } from './commands/service-write.js';
 import { registerSwarmCommands } from './commands/swarm.js';
 import { registerTokenCommands } from './commands/token.js';
 import { CommandContext } from './context.js';
+import { registerVolumeCommands } from './commands/volume.js';
 import { DEFAULT_SOCKET, type ConnectionFlags } from './endpoint.js';
 import { ManyErrors, messageOf, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -64,11 +66,13 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CommandContext
   registerServiceReads(service, ctx);
   registerServiceWrites(service, ctx);
   registerNodeCommands(program, ctx);
+  registerServiceLogs(service, ctx);
   registerNetworkCommands(program, ctx);
   registerSecretCommands(program, ctx);
   registerConfigCommands(program, ctx);
   registerStackCommands(program, ctx);
   registerRegistryCommands(program, ctx);
+  registerVolumeCommands(program, ctx);
   registerTokenCommands(program, ctx);
   pointToHelp(program);
   program.hook('preAction', (_program, action) => {

@@ -30,9 +30,20 @@ import {
   type SwarmUpdateRequest,
   type UnlockKey,
   type UnlockRequest,
+  type LogEntry,
+  type LogsRequest,
+  type VolumeList,
+  type VolumeRemoved,
+  type VolumeRequest,
 } from '@swarmlet/api-types';
 import { SwarmletClient } from '@swarmlet/client';
-import type { StoreControlApi } from '@swarmlet/manager';
+import {
+  listVolumes,
+  openLogs,
+  removeVolume,
+  type Dispatcher,
+  type StoreControlApi,
+} from '@swarmlet/manager';
 import type { ClusterOps } from './cluster/cluster-ops.js';
 import { checkServerIsManager } from './cluster/tls-check.js';
 import type { Daemon } from './daemon.js';
@@ -41,6 +52,7 @@ import { VERSION } from './version.js';
 type Local = { api: StoreControlApi; ops: ClusterOps };
 
 /**
+type ManagerStore = NonNullable<Daemon['manager']>['store'];
  * The daemon's `ControlApi` and `SwarmApi`. `info`, `init`, `join` and `leave` act on this node.
  * Everything else needs a manager: reads are served from this manager's store (the API makes
  * them linearizable first), writes run on the leader, so a follower forwards them over mutual
@@ -282,6 +294,50 @@ export class DaemonControl implements ControlApi, SwarmApi {
     if (this.d.membership) {
       throw new SwarmletError(
         'FAILED_PRECONDITION',
+  // Logs and volumes go through agent sessions, which only the leader holds: a follower forwards
+  // them like writes (streams included: the leader's NDJSON is relayed line by line).
+  serviceLogs(
+    ref: string,
+    req: LogsRequest,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<LogEntry>> {
+    return this.write(
+      async () => openLogs(this.leaderDeps(), { service: ref }, req, signal),
+      (c) => c.serviceLogs(ref, req, signal),
+    );
+  }
+  taskLogs(ref: string, req: LogsRequest, signal: AbortSignal): Promise<AsyncIterable<LogEntry>> {
+    return this.write(
+      async () => openLogs(this.leaderDeps(), { task: ref }, req, signal),
+      (c) => c.taskLogs(ref, req, signal),
+    );
+  }
+  listVolumes(req: VolumeRequest): Promise<VolumeList> {
+    return this.write(
+      () => listVolumes(this.leaderDeps(), req),
+      (c) => c.listVolumes(req),
+    );
+  }
+  removeVolume(name: string, req: VolumeRequest): Promise<VolumeRemoved> {
+    return this.write(
+      () => removeVolume(this.leaderDeps(), name, req),
+      (c) => c.removeVolume(name, req),
+    );
+  }
+
+  /** The leader's store and dispatcher (UNAVAILABLE while its control loops are starting). */
+  private leaderDeps(): { store: ManagerStore; source: Dispatcher } {
+    const mgr = this.d.manager;
+    const source = mgr?.dispatcher();
+    if (!mgr || !source) {
+      throw new SwarmletError(
+        'UNAVAILABLE',
+        'this manager is becoming the leader and holds no agent sessions yet: retry in a moment',
+      );
+    }
+    return { store: mgr.store, source };
+  }
+
         'this node is a worker: worker nodes cannot view or change cluster state; ' +
           'run the command on a manager',
       );

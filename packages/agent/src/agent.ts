@@ -10,6 +10,7 @@ import type {
   TaskStatus,
 } from '@swarmlet/api-types';
 import type { Executor } from './executor.js';
+import { RequestServer } from './requests.js';
 import { Semaphore } from './semaphore.js';
 import { TaskRunner } from './task-runner.js';
 
@@ -39,6 +40,7 @@ export class Agent {
   private readonly runners = new Map<string, TaskRunner>();
   private readonly pending = new Map<string, TaskStatus>();
   private readonly engineSlots: Semaphore;
+  private readonly requests: RequestServer;
   private channel: SessionChannel<ManagerMessage, AgentMessage> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private flushScheduled = false;
@@ -50,6 +52,7 @@ export class Agent {
 
   constructor(private readonly opts: AgentOptions) {
     this.engineSlots = new Semaphore(opts.engineConcurrency ?? 16);
+    this.requests = new RequestServer(opts.executor, opts.nodeId, opts.log);
   }
 
   start(): void {
@@ -96,6 +99,7 @@ export class Agent {
       this.sessionEnded = resolve;
       channel.onClose((reason) => {
         this.opts.log.info({ reason }, 'agent session closed');
+        this.requests.closeAll();
         resolve();
       });
     });
@@ -129,6 +133,11 @@ export class Agent {
         return;
       case 'error':
         this.opts.log.error({ error: msg.message }, 'manager refused the session');
+        return;
+      case 'logs':
+      case 'logs-cancel':
+      case 'volumes':
+        this.requests.handle(channel, msg);
         return;
     }
   }

@@ -4,9 +4,13 @@ import {
   type ContainerState,
   type Executor,
   type ExitStatus,
+  type LogLine,
+  type LogOptions,
   type ManagedContainer,
   type TaskController,
+  type VolumeInfo,
 } from './executor.js';
+import { FakeLogs } from './fake-logs.js';
 
 interface FakeContainer {
   id: string;
@@ -33,6 +37,10 @@ export interface FakeExecutorOptions {
  */
 export class FakeExecutor implements Executor {
   readonly containers = new Map<string, FakeContainer>();
+  /** Log lines per task: `appendLog` adds one, `logs()` reads them. */
+  readonly logLines = new FakeLogs();
+  /** Named volumes of the node, by name (tests add them). */
+  readonly volumes = new Map<string, VolumeInfo>();
   private seq = 0;
 
   constructor(private readonly opts: FakeExecutorOptions) {}
@@ -64,6 +72,28 @@ export class FakeExecutor implements Executor {
     this.containers.delete(containerId);
   }
 
+  /** Appends a line to a task's log (followers see it at once). */
+  appendLog(taskId: string, text: string, stream: LogLine['stream'] = 'stdout'): LogLine {
+    return this.logLines.append(taskId, text, stream);
+  }
+
+  logs(taskId: string, opts: LogOptions, signal: AbortSignal): AsyncIterable<LogLine> {
+    if (!this.byTask(taskId))
+      throw new ExecutorError('runtime', `no container for task ${taskId}`, false);
+    return this.logLines.read(taskId, opts, signal, () => this.byTask(taskId)?.running === true);
+  }
+
+  async listVolumes(): Promise<VolumeInfo[]> {
+    return [...this.volumes.values()].map((v) => ({ ...v, labels: { ...v.labels } }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    const v = this.volumes.get(name);
+    if (!v) throw new ExecutorError('runtime', `no such volume: ${name}`, false);
+    if (v.inUse) throw new ExecutorError('runtime', `remove ${name}: volume is in use`, false);
+    this.volumes.delete(name);
+  }
+
   /** The container of a task, if one exists. */
   byTask(taskId: string): FakeContainer | undefined {
     return [...this.containers.values()].find((c) => c.task.id === taskId);
@@ -76,6 +106,7 @@ export class FakeExecutor implements Executor {
     c.running = false;
     c.exitCode = exitCode;
     for (const w of c.waiters.splice(0)) w({ exitCode, error: '' });
+    this.logLines.wake(taskId);
   }
 
   running(): FakeContainer[] {

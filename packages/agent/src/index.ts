@@ -5,3 +5,4 @@ export * from './task-runner.js';
 export * from './agent.js';
 export * from './channel.js';
 export * from './fake-executor.js';
+export * from './requests.js';

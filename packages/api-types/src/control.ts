@@ -12,6 +12,7 @@ import type { Info, InitRequest } from './info.js';
 import type { Node, NodeRemoveOptions, NodeUpdateRequest } from './node.js';
 import { ServiceSchema, ServiceSpecInputSchema, type ServiceSpecInput } from './service.js';
 import type { Task } from './task.js';
+import type { LogEntry, LogsRequest, VolumeList, VolumeRemoved, VolumeRequest } from './logs.js';
 import { TaskStateSchema } from './common.js';
 
 export const ServiceStatusSchema = Type.Object({
@@ -106,3 +107,23 @@ export interface ControlApi {
   updateConfig(ref: string, req: DataUpdateRequest): Promise<Config>;
   removeConfig(ref: string): Promise<void>;
 }
+  /**
+   * The log lines of every task of a service that has (had) a container, gathered from their
+   * nodes; each task's lines in order, tasks interleaved. Resolves once the service is found
+   * (NOT_FOUND before any line); the stream then carries lines and notices (a node down or not
+   * answering) and ends when every task is read, or, with `follow`, when `signal` aborts (tasks
+   * that start later are followed too).
+   */
+  serviceLogs(ref: string, req: LogsRequest, signal: AbortSignal): Promise<AsyncIterable<LogEntry>>;
+  /** The same for one task (id or id prefix); with `follow`, ends when its container stops. */
+  taskLogs(ref: string, req: LogsRequest, signal: AbortSignal): Promise<AsyncIterable<LogEntry>>;
+  /** Named volumes of one node (`node`) or of every node; unreachable nodes become notices. */
+  listVolumes(req: VolumeRequest): Promise<VolumeList>;
+  /**
+   * Removes a named volume from `node`, or from every node that has it. NOT_FOUND if no node
+   * has it; FAILED_PRECONDITION naming node and volume while a container uses it (nothing is
+   * removed then).
+   */
+  removeVolume(name: string, req: VolumeRequest): Promise<VolumeRemoved>;
+  /**
+   */

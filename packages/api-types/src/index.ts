@@ -12,3 +12,4 @@ export * from './logger.js';
 export * from './swarm.js';
 export * from './netmap.js';
 export * from './image.js';
+export * from './logs.js';

@@ -12,7 +12,18 @@ import type { Task, TaskStatus } from './task.js';
 export type AgentMessage =
   | { type: 'register'; nodeId: string; description: NodeDescription }
   | { type: 'heartbeat' }
-  | { type: 'status'; updates: TaskStatusUpdate[] };
+  | { type: 'status'; updates: TaskStatusUpdate[] }
+  | AgentReply;
+
+/**
+ * The agent's answers to `ManagerRequest`s, by the manager's `requestId`. A logs request gets one
+ * `logs-data` at once (possibly with no lines: "reading"), more as lines come, then `logs-end`
+ * (with `error` when reading failed). A volumes request gets one `volumes-result`.
+ */
+export type AgentReply =
+  | { type: 'logs-data'; requestId: string; lines: SessionLogLine[] }
+  | { type: 'logs-end'; requestId: string; error?: string }
+  | { type: 'volumes-result'; requestId: string; volumes?: SessionVolume[]; error?: string };
 
 export type ManagerMessage =
   | { type: 'session'; sessionId: string; nodeId: string; heartbeatPeriodMs: number }
@@ -21,7 +32,41 @@ export type ManagerMessage =
   | { type: 'netmap'; map: NetMap }
   /** New values of configs that tasks on this node mount (updated in place, no restart). */
   | { type: 'configs'; configs: FilePayload[] }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | ManagerRequest;
+
+/**
+ * Requests the leader makes of an agent for the CLI (`service logs`, `volume ls/rm`); answered
+ * by `AgentReply`s carrying the same `requestId`. `logs-cancel` stops a reader (Ctrl-C, client
+ * gone); the agent answers it with `logs-end`.
+ */
+export type ManagerRequest =
+  | { type: 'logs'; requestId: string; taskId: string; options: SessionLogOptions }
+  | { type: 'logs-cancel'; requestId: string }
+  | { type: 'volumes'; requestId: string; op: 'list' }
+  | { type: 'volumes'; requestId: string; op: 'remove'; name: string };
+
+/** The executor's `LogOptions` on the wire. */
+export interface SessionLogOptions {
+  follow: boolean;
+  tail?: number;
+  sinceMs?: number;
+}
+
+/** The executor's `LogLine` on the wire. */
+export interface SessionLogLine {
+  stream: 'stdout' | 'stderr';
+  timestamp: string;
+  text: string;
+}
+
+/** The executor's `VolumeInfo` on the wire. */
+export interface SessionVolume {
+  name: string;
+  driver: string;
+  labels: Record<string, string>;
+  inUse: boolean;
+}
 
 /**
  * A task the node must run (`update`, with the data of the secrets and configs it mounts: only

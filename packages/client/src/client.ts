@@ -28,7 +28,13 @@ import type {
   ServiceView,
   Task,
   TaskFilter,
+  LogEntry,
+  LogsRequest,
+  VolumeList,
+  VolumeRemoved,
+  VolumeRequest,
 } from '@swarmlet/api-types';
+import { readNdjson } from './ndjson.js';
 import { HttpTransport, type Endpoint } from './transport.js';
 
 /** How to reach the daemon, plus the per-request timeout (default 60 s). */
@@ -96,6 +102,42 @@ export class SwarmletClient implements ControlApi, SwarmApi {
 
   getTask(ref: string): Promise<Task> {
     return this.http.call('GET', `/v1/tasks/${seg(ref)}`);
+  }
+
+  serviceLogs(
+    ref: string,
+    req: LogsRequest,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<LogEntry>> {
+    return this.logs(`/v1/services/${seg(ref)}/logs`, req, signal);
+  }
+
+  taskLogs(ref: string, req: LogsRequest, signal: AbortSignal): Promise<AsyncIterable<LogEntry>> {
+    return this.logs(`/v1/tasks/${seg(ref)}/logs`, req, signal);
+  }
+
+  listVolumes(req: VolumeRequest): Promise<VolumeList> {
+    return this.http.call('GET', '/v1/volumes', { query: { node: req.node } });
+  }
+
+  removeVolume(name: string, req: VolumeRequest): Promise<VolumeRemoved> {
+    return this.http.call('DELETE', `/v1/volumes/${seg(name)}`, { query: { node: req.node } });
+  }
+
+  /** Opens an NDJSON log stream; aborting `signal` ends it quietly and closes the connection. */
+  private async logs(
+    path: string,
+    req: LogsRequest,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<LogEntry>> {
+    const query = {
+      follow: req.follow ? 'true' : undefined,
+      tail: req.tail === undefined ? undefined : String(req.tail),
+      since: req.since,
+      timestamps: req.timestamps === false ? 'false' : undefined,
+    };
+    const body = await this.http.open(path, { query, signal });
+    return quietOnAbort(readNdjson<LogEntry>(body), signal);
   }
 
   listNodes(): Promise<Node[]> {
@@ -216,5 +258,13 @@ export class SwarmletClient implements ControlApi, SwarmApi {
   /** Closes kept-alive connections; the client is unusable afterwards. */
   close(): Promise<void> {
     return this.http.close();
+  }
+}
+
+async function* quietOnAbort<T>(items: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  try {
+    yield* items;
+  } catch (err) {
+    if (!signal.aborted) throw err;
   }
 }

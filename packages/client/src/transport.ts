@@ -81,6 +81,19 @@ export class HttpTransport {
     }
   }
 
+  /**
+   * Opens a streaming GET: resolves once the status is in (errors thrown as by `call`), with the
+   * body as it arrives and no body timeout. Aborting `signal` closes the connection.
+   */
+  async open(
+    path: string,
+    opts: CallOptions & { signal: AbortSignal },
+  ): Promise<Dispatcher.ResponseData['body']> {
+    const res = await this.send('GET', path + queryString(opts.query), undefined, opts.signal);
+    if (res.statusCode >= 400) throw responseError(res.statusCode, await res.body.text());
+    return res.body;
+  }
+
   async close(): Promise<void> {
     await this.agent.close();
   }
@@ -89,6 +102,7 @@ export class HttpTransport {
     method: Method,
     path: string,
     body: unknown,
+    signal?: AbortSignal,
   ): Promise<Dispatcher.ResponseData> {
     const json = body === undefined ? undefined : JSON.stringify(body);
     try {
@@ -102,7 +116,9 @@ export class HttpTransport {
             : { ...this.headers, 'content-type': 'application/json' },
         ...(json === undefined ? {} : { body: json }),
         headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
+        // A stream (`open`) may stay quiet for as long as its reader wants.
+        bodyTimeout: signal ? 0 : this.timeoutMs,
+        ...(signal ? { signal } : {}),
       });
     } catch (err) {
       throw connectionError(err, this.target);

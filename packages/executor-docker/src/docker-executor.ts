@@ -4,6 +4,8 @@ import type { NodeDescription, Task } from '@swarmlet/api-types';
 import {
   CONTAINER_LABELS,
   type Executor,
+  type LogLine,
+  type LogOptions,
   type ManagedContainer,
   type TaskController,
   type VolumeInfo,
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { DEFAULT_TASK_FILES_ROOT, TaskFiles } from './task-files.js';
 import { updatedConfigFiles } from './task-files-of.js';
 import { listVolumes, removeVolume } from './volumes.js';
+import { containerLogs } from './logs.js';
 import type { FilePayload, TaskFilesPayload } from '@swarmlet/api-types';
 
 export interface DockerExecutorOptions extends EngineEndpoint {
@@ -159,6 +162,11 @@ export class DockerExecutor implements Executor {
   /** Removes a volume; refused (`runtime`, not temporary) while a container uses it. */
   async removeVolume(name: string): Promise<void> {
     return removeVolume(await this.engine(), name);
+  }
+
+  /** The task container's log lines (see `containerLogs`). */
+  async *logs(taskId: string, opts: LogOptions, signal: AbortSignal): AsyncGenerator<LogLine> {
+    yield* containerLogs(await this.engine(), this.nodeId, taskId, opts, signal);
   }
 
   /** Releases the secret/config tmpfs of every task not in `keep` (left by removed tasks). */

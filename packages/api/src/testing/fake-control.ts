@@ -19,6 +19,11 @@ import type {
   ServiceView,
   Task,
   TaskFilter,
+  LogEntry,
+  LogsRequest,
+  VolumeList,
+  VolumeRemoved,
+  VolumeRequest,
 } from '@swarmlet/api-types';
 import {
   invalid,
@@ -28,6 +33,7 @@ import {
   toSecretView,
 } from '@swarmlet/api-types';
 import { FAKE_LIFECYCLE, fakeNode, fillSpec, newId, newMeta, newTask } from './fake-objects.js';
+import { FakeLogBook } from './fake-logs.js';
 
 /** Options of the fake. */
 export interface FakeControlOptions {
@@ -51,6 +57,8 @@ export class FakeControlApi implements ControlApi {
   readonly services = new Map<string, Service>();
   readonly tasks = new Map<string, Task>();
   readonly nodes: Node[];
+  /** Task log lines, log notices and volumes (see `FakeLogBook`). */
+  readonly logBook = new FakeLogBook();
   private version = 1;
   private readonly opts: FakeControlOptions;
 
@@ -171,6 +179,34 @@ export class FakeControlApi implements ControlApi {
   async listNodes(): Promise<Node[]> {
     this.requireCluster();
     return this.nodes;
+  }
+
+  async serviceLogs(
+    ref: string,
+    req: LogsRequest,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<LogEntry>> {
+    const id = this.resolveService(ref).id;
+    const tasks = [...this.tasks.values()].filter((t) => t.serviceId === id);
+    return this.logBook.stream(tasks, this.nodes, req, signal);
+  }
+
+  async taskLogs(
+    ref: string,
+    req: LogsRequest,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<LogEntry>> {
+    return this.logBook.stream([await this.getTask(ref)], this.nodes, req, signal);
+  }
+
+  async listVolumes(req: VolumeRequest): Promise<VolumeList> {
+    this.requireCluster();
+    return this.logBook.listVolumes(req, (r) => this.resolveNode(r));
+  }
+
+  async removeVolume(name: string, req: VolumeRequest): Promise<VolumeRemoved> {
+    this.requireCluster();
+    return this.logBook.removeVolume(name, req, (r) => this.resolveNode(r));
   }
 
   async getNode(ref: string): Promise<Node> {

@@ -1,1 +1,2 @@
 export { FakeControlApi, type FakeControlOptions } from './fake-control.js';
+export { FakeLogBook } from './fake-logs.js';

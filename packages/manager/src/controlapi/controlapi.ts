@@ -39,8 +39,14 @@ import {
   updateSecretTx,
 } from './secrets.js';
 
-/** The store-facing part of the control API; the daemon adds `info` and `init`. */
-export type StoreControlApi = Omit<ControlApi, 'info' | 'init'>;
+/**
+ * The store-facing part of the control API; the daemon adds `info` and `init`, and serves logs
+ * and volumes through the leader's dispatcher (./logs.ts, ./volumes.ts).
+ */
+export type StoreControlApi = Omit<
+  ControlApi,
+  'info' | 'init' | 'serviceLogs' | 'taskLogs' | 'listVolumes' | 'removeVolume'
+>;
 
 /**
  * Validates requests and writes the store; never touches containers. Components react to the

@@ -1,11 +1,16 @@
-import type {
-  AgentMessage,
-  ManagerMessage,
-  NodeDescription,
-  SessionChannel,
+import {
+  SwarmletError,
+  type AgentMessage,
+  type ManagerMessage,
+  type NodeDescription,
+  type SessionChannel,
+  type SessionLogLine,
+  type SessionLogOptions,
+  type SessionVolume,
 } from '@swarmlet/api-types';
 import { newId, type MemoryStore } from '@swarmlet/store';
 import type { Logger } from '@swarmlet/api-types';
+import { AgentRequests, type VolumeOp } from './requests.js';
 import { AgentSession } from './session.js';
 import { StatusWriter } from './status-writer.js';
 
@@ -15,6 +20,8 @@ export interface DispatcherOptions {
   /** Overrides the cluster's heartbeat period (tests). */
   heartbeatPeriodMs?: number;
   now?: () => number;
+  /** How long a node has to start answering a logs or volumes request (default 5 s). */
+  requestTimeoutMs?: number;
 }
 
 /** Missed heartbeat periods before a node is marked DOWN (swarmkit: 3). */
@@ -39,6 +46,7 @@ export class Dispatcher {
   private readonly sessions = new Map<string, AgentSession>();
   private readonly lastSeen = new Map<string, number>();
   private readonly status: StatusWriter;
+  private readonly requests: AgentRequests;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -46,6 +54,39 @@ export class Dispatcher {
   constructor(private readonly opts: DispatcherOptions) {
     this.now = opts.now ?? Date.now;
     this.status = new StatusWriter(opts.store, opts.log);
+    this.requests = new AgentRequests((nodeId, msg) => {
+      const session = this.sessions.get(nodeId);
+      if (!session) {
+        throw new SwarmletError('UNAVAILABLE', 'has no session with the leader', {
+          details: { nodeId },
+        });
+      }
+      session.request(msg);
+    }, opts.requestTimeoutMs);
+  }
+
+  /**
+   * A task's log lines, read by the agent of `nodeId` (see `AgentRequests.logs`): UNAVAILABLE
+   * when the node has no session or does not answer in time; stopping the iteration or
+   * aborting `signal` cancels the agent's reader.
+   */
+  logs(
+    nodeId: string,
+    taskId: string,
+    options: SessionLogOptions,
+    signal: AbortSignal,
+  ): AsyncIterable<SessionLogLine> {
+    return this.requests.logs(nodeId, taskId, options, signal);
+  }
+
+  /** Lists or removes named volumes on a node, through its agent. */
+  volumes(nodeId: string, op: VolumeOp): Promise<SessionVolume[]> {
+    return this.requests.volumes(nodeId, op);
+  }
+
+  /** Requests waiting for agents (tests). */
+  get pendingRequests(): number {
+    return this.requests.size;
   }
 
   get heartbeatPeriodMs(): number {
@@ -93,10 +134,13 @@ export class Dispatcher {
       if (!session) return;
       if (msg.type === 'heartbeat') this.heartbeat(session.nodeId);
       else if (msg.type === 'status') this.status.enqueue(session.nodeId, msg.updates);
+      else this.requests.reply(session.nodeId, msg);
     });
-    channel.onClose(() => {
-      if (session && this.sessions.get(session.nodeId) === session)
+    channel.onClose((reason) => {
+      if (session && this.sessions.get(session.nodeId) === session) {
         this.sessions.delete(session.nodeId);
+        this.requests.sessionClosed(session.nodeId, reason);
+      }
     });
   }
 

@@ -6,6 +6,7 @@ import {
   type AssignmentChange,
   type Logger,
   type ManagerMessage,
+  type ManagerRequest,
   type SessionChannel,
   type Task,
 } from '@swarmlet/api-types';
@@ -109,6 +110,11 @@ export class AgentSession {
     if (text === this.lastNetMap) return;
     this.lastNetMap = text;
     this.channel.send({ type: 'netmap', map });
+  }
+
+  /** Sends a request of the leader's (logs, volumes) on this session. */
+  request(msg: ManagerRequest): void {
+    this.channel.send(msg);
   }
 
   close(reason: string): void {
