@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAutolockCommands } from './commands/autolock.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerEventsCommand } from './commands/events.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerRegistryCommands } from './commands/registry.js';
@@ -74,6 +75,7 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CommandContext
   registerRegistryCommands(program, ctx);
   registerVolumeCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerEventsCommand(program, ctx);
   pointToHelp(program);
   program.hook('preAction', (_program, action) => {
     ctx.command = fullName(action);

@@ -30,6 +30,8 @@ import {
   type SwarmUpdateRequest,
   type UnlockKey,
   type UnlockRequest,
+  type EventsRequest,
+  type EventStreamItem,
   type LogEntry,
   type LogsRequest,
   type VolumeList,
@@ -203,6 +205,10 @@ export class DaemonControl implements ControlApi, SwarmApi {
       (l) => l.api.removeConfig(ref),
       (c) => c.removeConfig(ref),
     );
+  }
+  /** Served by this manager from its own store, leader or not (nothing is forwarded). */
+  events(req: EventsRequest, signal: AbortSignal): Promise<AsyncIterable<EventStreamItem>> {
+    return this.read().api.events(req, signal);
   }
   async joinTokens(): Promise<JoinTokens> {
     return this.read().ops.joinTokens();

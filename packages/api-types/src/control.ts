@@ -14,6 +14,7 @@ import { ServiceSchema, ServiceSpecInputSchema, type ServiceSpecInput } from './
 import type { Task } from './task.js';
 import type { LogEntry, LogsRequest, VolumeList, VolumeRemoved, VolumeRequest } from './logs.js';
 import { TaskStateSchema } from './common.js';
+import type { EventStreamItem, EventsRequest } from './events.js';
 
 export const ServiceStatusSchema = Type.Object({
   /** Tasks whose observed state is running. */
@@ -106,7 +107,6 @@ export interface ControlApi {
   /** A new value; running tasks see it in their mounted file within seconds, no restart. */
   updateConfig(ref: string, req: DataUpdateRequest): Promise<Config>;
   removeConfig(ref: string): Promise<void>;
-}
   /**
    * The log lines of every task of a service that has (had) a container, gathered from their
    * nodes; each task's lines in order, tasks interleaved. Resolves once the service is found
@@ -126,4 +126,11 @@ export interface ControlApi {
    */
   removeVolume(name: string, req: VolumeRequest): Promise<VolumeRemoved>;
   /**
+   * Opens the cluster event stream (`swarmlet events`): resolves once the request is accepted
+   * (INVALID_ARGUMENT for a bad filter or time), then yields retained events matching `req`
+   * (from `since`, or after `lastEventId`) and live ones, until `until` passes, `signal` aborts
+   * or the consumer stops iterating. Any manager serves it from its own store. A consumer that
+   * falls too far behind gets an UNAVAILABLE error from the iterator.
    */
+  events(req: EventsRequest, signal: AbortSignal): Promise<AsyncIterable<EventStreamItem>>;
+}

@@ -8,6 +8,7 @@ export * from './cluster.js';
 export * from './session.js';
 export * from './info.js';
 export * from './control.js';
+export * from './events.js';
 export * from './logger.js';
 export * from './swarm.js';
 export * from './netmap.js';

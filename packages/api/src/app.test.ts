@@ -247,6 +247,7 @@ describe('OpenAPI', () => {
       '/v1/configs',
       '/v1/configs/{ref}',
       '/v1/configs/{ref}/update',
+      '/v1/events',
       '/v1/info',
       '/v1/networks',
       '/v1/networks/{ref}',

@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { eventRoutes } from './routes/events.js';
 import { infoRoutes } from './routes/info.js';
 import { networkRoutes } from './routes/networks.js';
 import { logRoutes } from './routes/logs.js';
@@ -76,7 +77,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     app.addHook('preHandler', async (req) => {
       if (req.method !== 'GET' || req.headers[CONSISTENCY_HEADER] === 'local') return;
       const url = req.routeOptions.url ?? '';
-      if (url === '/v1/info' || url === OPENAPI_PATH || url === '' || url.startsWith('/v1/node/')) {
+      // Events are this manager's own log: no Raft round trip, and they work without a quorum.
+      const own = url === '/v1/info' || url === OPENAPI_PATH || url === '/v1/events';
+      if (own || url === '' || url.startsWith('/v1/node/')) {
         return;
       }
       await beforeRead(req);
@@ -97,6 +100,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(networkRoutes, opts);
   void app.register(secretRoutes, opts);
   void app.register(configRoutes, opts);
+  void app.register(eventRoutes, opts);
   if (deps.swarm) void app.register(swarmRoutes, { swarm: deps.swarm, prefix: '/v1' });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   return app;

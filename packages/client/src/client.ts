@@ -33,8 +33,11 @@ import type {
   VolumeList,
   VolumeRemoved,
   VolumeRequest,
+  EventsRequest,
+  EventStreamItem,
 } from '@swarmlet/api-types';
 import { readNdjson } from './ndjson.js';
+import { eventItems, readSse } from './sse.js';
 import { HttpTransport, type Endpoint } from './transport.js';
 
 /** How to reach the daemon, plus the per-request timeout (default 60 s). */
@@ -122,6 +125,26 @@ export class SwarmletClient implements ControlApi, SwarmApi {
 
   removeVolume(name: string, req: VolumeRequest): Promise<VolumeRemoved> {
     return this.http.call('DELETE', `/v1/volumes/${seg(name)}`, { query: { node: req.node } });
+  }
+
+  /**
+   * Opens `GET /v1/events` (server-sent events); resolves once the daemon accepted the request.
+   * Filter values travel comma-separated. Aborting `signal` ends the iteration quietly.
+   */
+  async events(req: EventsRequest, signal: AbortSignal): Promise<AsyncIterable<EventStreamItem>> {
+    const f = req.filters ?? {};
+    const join = (v: readonly string[] | undefined) => (v?.length ? v.join(',') : undefined);
+    const query = {
+      type: join(f.type),
+      event: join(f.event),
+      name: join(f.name),
+      id: join(f.id),
+      since: req.since,
+      until: req.until,
+      lastEventId: req.lastEventId,
+    };
+    const body = await this.http.open('/v1/events', { query, signal });
+    return quietOnAbort(eventItems(readSse(body)), signal);
   }
 
   /** Opens an NDJSON log stream; aborting `signal` ends it quietly and closes the connection. */

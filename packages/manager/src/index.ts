@@ -24,3 +24,6 @@ export * from './dispatcher/requests.js';
 export * from './testing.js';
 export * from './orchestrator/update.js';
 export * from './replication/index.js';
+export * from './events/event-log.js';
+export * from './events/feed.js';
+export * from './events/map.js';

@@ -222,6 +222,7 @@ export class ManagerNode {
   async stop(): Promise<void> {
     this.stopped = true;
     this.keyWatch?.close();
+    await this.control.close(); // the event log stops following the store
     clearInterval(this.membershipTimer);
     // Raft first: writes still in flight (a dispatcher flushing status, say) fail at once
     // instead of waiting for a quorum that may be shutting down too.

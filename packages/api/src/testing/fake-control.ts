@@ -24,6 +24,8 @@ import type {
   VolumeList,
   VolumeRemoved,
   VolumeRequest,
+  EventsRequest,
+  EventStreamItem,
 } from '@swarmlet/api-types';
 import {
   invalid,
@@ -34,6 +36,7 @@ import {
 } from '@swarmlet/api-types';
 import { FAKE_LIFECYCLE, fakeNode, fillSpec, newId, newMeta, newTask } from './fake-objects.js';
 import { FakeLogBook } from './fake-logs.js';
+import { FakeEvents } from './fake-events.js';
 
 /** Options of the fake. */
 export interface FakeControlOptions {
@@ -57,6 +60,8 @@ export class FakeControlApi implements ControlApi {
   readonly services = new Map<string, Service>();
   readonly tasks = new Map<string, Task>();
   readonly nodes: Node[];
+  /** Cluster events: service create, scale and remove emit them; tests may emit more. */
+  readonly eventSource = new FakeEvents();
   /** Task log lines, log notices and volumes (see `FakeLogBook`). */
   readonly logBook = new FakeLogBook();
   private version = 1;
@@ -117,6 +122,7 @@ export class FakeControlApi implements ControlApi {
     }
     const service: Service = { id: newId(), meta: newMeta(++this.version), spec };
     this.services.set(service.id, service);
+    this.eventSource.emit('service', 'create', service.id, { name: spec.name });
     this.reconcile(service);
     return this.view(service);
   }
@@ -148,13 +154,25 @@ export class FakeControlApi implements ControlApi {
     if (service.spec.mode !== 'replicated') {
       throw new SwarmletError('FAILED_PRECONDITION', `scale can only be used with replicated mode`);
     }
-    return this.updateService(service.id, { spec: { ...service.spec, replicas } });
+    const old = String(service.spec.replicas);
+    const view = await this.updateService(service.id, { spec: { ...service.spec, replicas } });
+    const attributes = { name: service.spec.name, 'replicas.old': old };
+    this.eventSource.emit('service', 'update', service.id, {
+      ...attributes,
+      'replicas.new': String(replicas),
+    });
+    return view;
   }
 
   async removeService(ref: string): Promise<void> {
     const service = this.resolveService(ref);
     this.services.delete(service.id);
     for (const t of this.tasks.values()) if (t.serviceId === service.id) this.tasks.delete(t.id);
+    this.eventSource.emit('service', 'remove', service.id, { name: service.spec.name });
+  }
+
+  async events(req: EventsRequest, signal: AbortSignal): Promise<AsyncIterable<EventStreamItem>> {
+    return this.eventSource.open(req, signal);
   }
 
   async listTasks(filter: TaskFilter): Promise<Task[]> {

@@ -21,8 +21,12 @@ import {
   type ServiceView,
   type Task,
   type TaskFilter,
+  type EventsRequest,
+  type EventStreamItem,
 } from '@swarmlet/api-types';
 import type { MemoryStore, ReadTx } from '@swarmlet/store';
+import { EventLog, type EventLogOptions } from '../events/event-log.js';
+import { EventFeed } from '../events/feed.js';
 import { normalizeServiceSpec } from './spec.js';
 import { removeNodeTx, updateNodeTx, validateNodeUpdate } from './nodes.js';
 import { resolveNetwork, resolveNode, resolveService, resolveTask } from './resolve.js';
@@ -53,7 +57,27 @@ export type StoreControlApi = Omit<
  * store changes (swarmkit's manager/controlapi).
  */
 export class ControlServer implements StoreControlApi {
-  constructor(private readonly store: MemoryStore) {}
+  /** This manager's cluster events, fed from its store since this server was built. */
+  readonly eventLog: EventLog;
+  private readonly eventFeed: EventFeed;
+
+  constructor(
+    private readonly store: MemoryStore,
+    opts: { events?: EventLogOptions } = {},
+  ) {
+    this.eventLog = new EventLog(store.version, opts.events);
+    this.eventFeed = new EventFeed(store, this.eventLog);
+    this.eventFeed.start();
+  }
+
+  /** Stops following the store (the event log keeps what it has). */
+  async close(): Promise<void> {
+    await this.eventFeed.stop();
+  }
+
+  async events(req: EventsRequest, signal: AbortSignal): Promise<AsyncIterable<EventStreamItem>> {
+    return this.eventLog.subscribe(req, signal);
+  }
 
   async getCluster(): Promise<ClusterView> {
     const cluster = this.store.view((tx) => tx.find('cluster')[0]);
