@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { isExecutorError } from '@swarmlet/agent';
 import { DockerTaskController } from './docker-controller.js';
+import type { TaskNetworking } from './networking.js';
 import { makeTestTask } from './test-task.js';
 
 type Health = 'starting' | 'healthy' | 'unhealthy' | undefined;
@@ -57,10 +58,20 @@ class FakeEngine {
   }
 }
 
-function controller(engine: FakeEngine): DockerTaskController {
+/** A data plane that would hold every stop for `drainMs` (a task serving traffic). */
+function networking(drainMs: number): TaskNetworking {
+  return {
+    endpoints: async () => undefined,
+    attach: async () => undefined,
+    detach: () => undefined,
+    drainMs: () => drainMs,
+  };
+}
+
+function controller(engine: FakeEngine, drainMs = 0): DockerTaskController {
   const task = makeTestTask({ id: 'h1', nodeId: 'n1', container: { stopGracePeriodMs: 0 } });
   const docker = engine.docker();
-  return new DockerTaskController(async () => docker, task, 'n1');
+  return new DockerTaskController(async () => docker, task, 'n1', networking(drainMs));
 }
 
 const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -115,6 +126,29 @@ describe('DockerTaskController: start waits for the health check', () => {
     await tick();
     ac.abort(new Error('desired state changed'));
     await expect(aborted).rejects.toThrow('desired state changed');
+  });
+});
+
+describe('DockerTaskController: shutdown of a task still waiting for health', () => {
+  it('skips the drain (no traffic ever went to it); a healthy task still drains', async () => {
+    const engine = new FakeEngine();
+    const ac = new AbortController();
+    const ctlr = controller(engine, 1_000);
+    const starting = ctlr.start(ac.signal).catch(() => undefined);
+    await tick();
+    ac.abort(new Error('shutdown'));
+    await starting;
+    let t0 = Date.now();
+    await ctlr.shutdown();
+    expect(Date.now() - t0).toBeLessThan(500);
+
+    const healthy = new FakeEngine();
+    healthy.health = 'healthy';
+    const served = controller(healthy, 300);
+    await served.start();
+    t0 = Date.now();
+    await served.shutdown();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
   });
 });
 

@@ -52,6 +52,8 @@ export function containerState(info: ContainerInspectInfo): ContainerState {
  */
 export class DockerTaskController implements TaskController {
   private readonly name: string;
+  /** Started, health check not passed yet: the task never served traffic, nothing to drain. */
+  private awaitingHealth = false;
 
   constructor(
     private readonly engine: () => Promise<Docker>,
@@ -116,6 +118,7 @@ export class DockerTaskController implements TaskController {
     progress?: (message: string) => void,
   ): Promise<void> {
     let view;
+    this.awaitingHealth = true;
     try {
       view = await waitHealthy(
         () => this.inspectInfo(),
@@ -127,7 +130,10 @@ export class DockerTaskController implements TaskController {
       if (isExecutorError(err)) throw err;
       throw new ExecutorError('start', `container ${this.name} is gone`, false);
     }
-    if (view.kind === 'none' || view.kind === 'healthy') return;
+    if (view.kind === 'none' || view.kind === 'healthy') {
+      this.awaitingHealth = false;
+      return;
+    }
     if (view.kind === 'exited' && view.exitCode === 0) return; // wait() reports it complete
     if (view.kind === 'unhealthy') await this.stopUnhealthy();
     else await this.releaseFiles().catch(() => undefined);
@@ -193,7 +199,7 @@ export class DockerTaskController implements TaskController {
   async shutdown(): Promise<void> {
     // Every node has already stopped sending this task new connections (the map changed before
     // the stop was sent); give connections in flight time to finish before the signal.
-    const drain = this.networking?.drainMs(this.task) ?? 0;
+    const drain = this.awaitingHealth ? 0 : (this.networking?.drainMs(this.task) ?? 0);
     if (drain > 0) await new Promise((r) => setTimeout(r, drain));
     await this.stopContainer();
     this.networking?.detach(this.task.id);
