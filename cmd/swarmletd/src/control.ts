@@ -379,7 +379,9 @@ export class DaemonControl implements ControlApi, SwarmApi {
     } catch (err) {
       // The leader's own answers (validation, conflicts...) pass through; failing to get one is
       // this manager's problem to explain, not "the daemon" the CLI talks to.
-      if (!isSwarmletError(err, 'UNAVAILABLE') || err.details?.['leader'] !== undefined) throw err;
+      if (!isSwarmletError(err, 'UNAVAILABLE')) throw err;
+      // The leader answered that it is not the leader, or that a node did not answer it.
+      if (err.details?.['leader'] !== undefined || err.details?.['nodeId'] !== undefined) throw err;
       throw new SwarmletError(
         'UNAVAILABLE',
         `this manager could not reach the leader at ${addr} (${err.message}); ` +

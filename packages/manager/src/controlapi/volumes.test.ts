@@ -73,6 +73,8 @@ describe('listVolumes', () => {
     source.silent.add('n2');
     const err = await failure(listVolumes({ store, source }, { node: 'n2' }));
     expect(isSwarmletError(err, 'UNAVAILABLE')).toBe(true);
+    // Marked as the leader's answer, so a follower forwarding it does not blame the leader.
+    expect(err.details).toEqual({ nodeId: 'n2' });
   });
 });
 

@@ -91,7 +91,9 @@ async function askNodes(deps: VolumeDeps, req: VolumeRequest): Promise<Answer[]>
   const answers = await Promise.all(nodes.map((node) => ask(deps, node)));
   const only = answers[0];
   if (req.node !== undefined && only && 'notice' in only) {
-    throw new SwarmletError('UNAVAILABLE', only.notice.message);
+    // `nodeId` marks it as the leader's answer (a follower passes it on as is).
+    const details = { nodeId: only.notice.nodeId };
+    throw new SwarmletError('UNAVAILABLE', only.notice.message, { details });
   }
   return answers;
 }
