@@ -71,6 +71,11 @@ export interface ControlApi {
   updateService(ref: string, req: ServiceUpdateRequest): Promise<ServiceView>;
   /** Sets replicas of a replicated service (read-modify-write with retry on CONFLICT). */
   scaleService(ref: string, replicas: number): Promise<ServiceView>;
+  /**
+   * Returns the service to its previous spec, rolled with its rollback config (`service
+   * rollback`). FAILED_PRECONDITION without a previous spec, or for a job.
+   */
+  rollbackService(ref: string): Promise<ServiceView>;
   removeService(ref: string): Promise<void>;
   listTasks(filter: TaskFilter): Promise<Task[]>;
   getTask(ref: string): Promise<Task>;

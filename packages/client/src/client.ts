@@ -95,6 +95,10 @@ export class SwarmletClient implements ControlApi, SwarmApi {
     return this.http.call('POST', `/v1/services/${seg(ref)}/scale`, { body: { replicas } });
   }
 
+  rollbackService(ref: string): Promise<ServiceView> {
+    return this.http.call('POST', `/v1/services/${seg(ref)}/rollback`);
+  }
+
   removeService(ref: string): Promise<void> {
     return this.http.call('DELETE', `/v1/services/${seg(ref)}`);
   }

@@ -3,6 +3,7 @@ import type { CommandContext } from '../context.js';
 import { randomName } from '../parse/names.js';
 import { withHealthFlags } from '../parse/health.js';
 import { buildServiceSpec, type CreateFlags } from '../parse/service-flags.js';
+import { withUpdateConfigFlags } from '../parse/update-config.js';
 import { collect, expandEnv } from '../parse/words.js';
 import { sendRegistryAuth } from './registry.js';
 import { maybeWait, timeoutMs, withWaitFlags, type WaitFlags } from './wait-flags.js';
@@ -16,8 +17,9 @@ export function registerServiceCreate(service: Command, ctx: CommandContext): vo
     .argument('[command...]', 'command and arguments (the container args, like CMD)')
     .passThroughOptions()
     .option('--name <name>', 'service name (default: a random name)')
-    .option('--mode <mode>', 'replicated or global')
-    .option('--replicas <n>', 'number of tasks')
+    .option('--mode <mode>', 'replicated (default), global, replicated-job or global-job')
+    .option('--replicas <n>', 'number of tasks (replicated-job: completions)')
+    .option('--max-concurrent <n>', 'job tasks run at a time (replicated-job; default: replicas)')
     .option('-e, --env <K=V>', 'set an environment variable (repeatable)', collect)
     .option('--label <K=V>', 'service label (repeatable)', collect)
     .option('--container-label <K=V>', 'container label (repeatable)', collect)
@@ -78,7 +80,7 @@ export function registerServiceCreate(service: Command, ctx: CommandContext): vo
       '--with-registry-auth',
       "send your Docker credential for the image's registry (from ~/.docker/config.json)",
     );
-  withWaitFlags(withHealthFlags(cmd)).action(
+  withWaitFlags(withUpdateConfigFlags(withHealthFlags(cmd))).action(
     async (
       image: string,
       args: string[],

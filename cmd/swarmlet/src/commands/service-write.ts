@@ -9,7 +9,7 @@ import type { CommandContext } from '../context.js';
 import { forEachTarget, UsageError } from '../errors.js';
 import { parseFileRef, updateFileRefs, type FileRefChange } from '../parse/file-ref.js';
 import { applyMountChanges, parseMount } from '../parse/mount.js';
-import { applyUpdateFlags, type UpdateFlags } from '../parse/update-flags.js';
+import { applyUpdateFlags, withUpdateFlags, type UpdateFlags } from '../parse/update-flags.js';
 import {
   applyHealthChange,
   parseHealthUpdate,
@@ -129,13 +129,10 @@ export function registerServiceWrites(service: Command, ctx: CommandContext): vo
     );
 
   withWaitFlags(
-    withHealthFlags(service.command('update'))
-      .description('Update a service')
+    withUpdateFlags(withHealthFlags(service.command('update')))
+      .description('Update a service (a rolling update of its tasks when the task spec changes)')
       .argument('<service>', 'service name or id')
-      .option('--replicas <n>', 'number of tasks')
-      .option('--image <image>', 'service image tag')
-      .option('--env-add <K=V>', 'add or update an environment variable (repeatable)', collect)
-      .option('--env-rm <K>', 'remove an environment variable (repeatable)', collect)
+      .option('--rollback', 'roll back to the previous spec (as `service rollback`)')
       .option(
         '--secret-add <spec>',
         'add a secret: NAME or source=,target=,... (repeatable)',
@@ -149,10 +146,13 @@ export function registerServiceWrites(service: Command, ctx: CommandContext): vo
       )
       .option('--config-rm <name>', 'remove a config by name or target (repeatable)', collect)
       .option('--mount-add <mount>', 'add or replace a mount (same syntax as --mount)', collect)
-      .option('--mount-rm <target>', 'remove a mount by its target path (repeatable)', collect)
-      .option('--force', 'force the update even if no changes require it'),
+      .option('--mount-rm <target>', 'remove a mount by its target path (repeatable)', collect),
   ).action(async (ref: string, flags: UpdateFlags & FileRefFlags & MountFlags & WaitFlags) => {
     timeoutMs(flags);
+    if ((flags as { rollback?: boolean }).rollback) return rollbackCommand(ctx, ref, flags);
+    const networks =
+      flags.networkRm?.length || flags.networkAdd?.length ? await ctx.client().listNetworks() : [];
+    const names = networks.map((n) => ({ id: n.id, name: n.spec.name }));
     const envAdd = expandEnv(flags.envAdd ?? [], ctx.io.env);
     const refs = parseFileRefChanges(flags);
     const mounts = {
@@ -163,11 +163,28 @@ export function registerServiceWrites(service: Command, ctx: CommandContext): vo
     const updated = await updateWithRetry(ctx, ref, (read) => {
       const spec = applyHealthChange(read, health);
       return applyMountChanges(
-        applyFileRefChanges(applyUpdateFlags(spec, { ...flags, envAdd }), refs),
+        applyFileRefChanges(applyUpdateFlags(spec, { ...flags, envAdd }, names), refs),
         mounts,
       );
     });
     ctx.print(ref);
     await maybeWait(ctx, flags, updated);
   });
+
+  withWaitFlags(
+    service
+      .command('rollback')
+      .description('Revert changes to a service (its previous spec, with its rollback config)')
+      .argument('<service>', 'service name or id'),
+  ).action(async (ref: string, flags: WaitFlags) => {
+    timeoutMs(flags);
+    await rollbackCommand(ctx, ref, flags);
+  });
+}
+
+async function rollbackCommand(ctx: CommandContext, ref: string, flags: WaitFlags): Promise<void> {
+  const rolled = await ctx.client().rollbackService(ref);
+  ctx.print(ref);
+  if (!flags.detach && !flags.quiet) ctx.print('rollback: manually requested rollback');
+  await maybeWait(ctx, flags, rolled, true);
 }

@@ -24,13 +24,18 @@ export function timeoutMs(flags: WaitFlags): number {
   return flagValue('--timeout', flags.timeout, parseDuration);
 }
 
-/** Waits for a replicated service to converge unless `--detach`; global services do not wait. */
+/**
+ * Waits for the service to converge unless `--detach`: replicated and global services until
+ * their tasks run the current spec, jobs until they complete; a paused update, a rollback the
+ * command did not ask for, or a failed job end the wait with an error.
+ */
 export async function maybeWait(
   ctx: CommandContext,
   flags: WaitFlags,
   service: { id: string; spec: { name: string; mode: string } },
+  rollback = false,
 ): Promise<void> {
-  if (flags.detach || service.spec.mode !== 'replicated') return;
+  if (flags.detach) return;
   await waitForConvergence({
     control: ctx.client(),
     serviceId: service.id,
@@ -39,6 +44,7 @@ export async function maybeWait(
     quiet: flags.quiet ?? false,
     pollMs: ctx.pollMs,
     timeoutMs: timeoutMs(flags),
+    rollback,
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
   });
 }

@@ -1,3 +1,4 @@
+import type { ServiceView } from '@swarmlet/api-types';
 import { describe, expect, it } from 'vitest';
 import { node, serviceView, T0, task } from '../testing/fixtures.js';
 import { formatInfo, formatNodePretty, formatNodeTable, managerStatus } from './nodes.js';
@@ -15,6 +16,36 @@ describe('formatServiceTable', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('adds the update state once a service was updated, and job completions', () => {
+    const web = {
+      ...serviceView('web', 3, 3),
+      updateStatus: { state: 'paused' as const, startedAt: T0, message: 'update paused' },
+    };
+    const job = {
+      ...serviceView('batch', 5, 2),
+      spec: { ...serviceView('batch', 5, 2).spec, mode: 'replicated-job' as const },
+      serviceStatus: {
+        runningTasks: 2,
+        desiredTasks: 5,
+        completedTasks: 3,
+        jobState: 'running' as const,
+      },
+    };
+    const failed: ServiceView = {
+      ...job,
+      id: 'bad0123456789',
+      spec: { ...job.spec, name: 'bad' },
+      serviceStatus: { ...job.serviceStatus, runningTasks: 0, jobState: 'failed' },
+    };
+    expect(formatServiceTable([web, job, failed]).split('\n')).toEqual([
+      'ID             NAME      MODE             REPLICAS                      IMAGE        PORTS     UPDATE',
+      'bad012345678   bad       replicated-job   0/5 (failed, 3/5 completed)   nginx:1.27',
+      'batch0123456   batch     replicated-job   2/5 (3/5 completed)           nginx:1.27',
+      'web012345678   web       replicated       3/3                           nginx:1.27             paused',
+      '',
+    ]);
   });
 });
 

@@ -13,10 +13,11 @@ import { parseFileRef } from './file-ref.js';
 import { healthcheckOf, type HealthFlags } from './health.js';
 import { parseMount } from './mount.js';
 import { parsePublish } from './publish.js';
+import { updateConfigsOf, type UpdateConfigFlags } from './update-config.js';
 import { parseCount, parseEnv, parseLabels, shellSplit } from './words.js';
 
 /** `swarmlet service create` options as commander hands them over: raw strings, not yet checked. */
-export interface CreateFlags extends HealthFlags {
+export interface CreateFlags extends HealthFlags, UpdateConfigFlags {
   name?: string;
   mode?: string;
   replicas?: string;
@@ -44,6 +45,7 @@ export interface CreateFlags extends HealthFlags {
   placementPref?: string[];
   replicasMaxPerNode?: string;
   mount?: string[];
+  maxConcurrent?: string;
 }
 
 /** Runs a parser on a flag's value, rewording its failure as docker's "invalid argument". */
@@ -131,6 +133,9 @@ export function buildServiceSpec(
   const spec: ServiceSpecInput = { name, task: { container: containerSpec(image, args, f) } };
   if (f.mode !== undefined) spec.mode = oneOf<ServiceMode>('--mode', f.mode, SERVICE_MODES);
   if (f.replicas !== undefined) spec.replicas = parseCount('--replicas', f.replicas);
+  if (f.maxConcurrent !== undefined)
+    spec.maxConcurrent = parseCount('--max-concurrent', f.maxConcurrent);
+  Object.assign(spec, updateConfigsOf(f));
   if (f.label?.length) spec.labels = parseLabels('--label', f.label);
   const limits = resources('--limit-cpu', f.limitCpu, '--limit-memory', f.limitMemory);
   const reservations = resources(

@@ -1,13 +1,86 @@
-import type { ServiceSpec } from '@swarmlet/api-types';
-import { parseEnv, parseCount } from './words.js';
+import type { Command } from 'commander';
+import type { ServiceSpec, UpdateConfig } from '@swarmlet/api-types';
+import { RESTART_CONDITIONS, type Placement, type RestartCondition } from '@swarmlet/api-types';
+import { invalidFlag } from '../errors.js';
+import { parseBytes, parseCpus } from './bytes.js';
+import { parseDuration } from './duration.js';
+import { parsePublish } from './publish.js';
+import { flagValue, oneOf } from './service-flags.js';
+import { updateConfigsOf, withUpdateConfigFlags, type UpdateConfigFlags } from './update-config.js';
+import { collect, parseCount, parseEnv, parseLabels, shellSplit } from './words.js';
 
 /** `service update` options as commander hands them over. */
-export interface UpdateFlags {
+export interface UpdateFlags extends UpdateConfigFlags {
   replicas?: string;
   image?: string;
   envAdd?: string[];
   envRm?: string[];
   force?: boolean;
+  args?: string;
+  entrypoint?: string;
+  labelAdd?: string[];
+  labelRm?: string[];
+  containerLabelAdd?: string[];
+  containerLabelRm?: string[];
+  limitCpu?: string;
+  limitMemory?: string;
+  reserveCpu?: string;
+  reserveMemory?: string;
+  publishAdd?: string[];
+  publishRm?: string[];
+  networkAdd?: string[];
+  networkRm?: string[];
+  constraintAdd?: string[];
+  constraintRm?: string[];
+  placementPrefAdd?: string[];
+  placementPrefRm?: string[];
+  replicasMaxPerNode?: string;
+  restartCondition?: string;
+  restartDelay?: string;
+  restartMaxAttempts?: string;
+  restartWindow?: string;
+  stopGracePeriod?: string;
+  workdir?: string;
+  user?: string;
+  maxConcurrent?: string;
+}
+
+/** Registers the flags `applyUpdateFlags` reads (Docker's `service update` names). */
+export function withUpdateFlags(cmd: Command): Command {
+  cmd
+    .option('--replicas <n>', 'number of tasks')
+    .option('--max-concurrent <n>', 'job tasks run at a time (replicated-job)')
+    .option('--image <image>', 'service image tag')
+    .option('--args <command>', 'service command args (the container CMD)')
+    .option('--entrypoint <cmd>', 'overwrite the default ENTRYPOINT of the image')
+    .option('--env-add <K=V>', 'add or update an environment variable (repeatable)', collect)
+    .option('--env-rm <K>', 'remove an environment variable (repeatable)', collect)
+    .option('--label-add <K=V>', 'add or update a service label (repeatable)', collect)
+    .option('--label-rm <K>', 'remove a service label (repeatable)', collect)
+    .option('--container-label-add <K=V>', 'add or update a container label', collect)
+    .option('--container-label-rm <K>', 'remove a container label (repeatable)', collect)
+    .option('--limit-cpu <cpus>', 'limit CPUs (0: none)')
+    .option('--limit-memory <bytes>', 'limit memory (0: none)')
+    .option('--reserve-cpu <cpus>', 'reserve CPUs')
+    .option('--reserve-memory <bytes>', 'reserve memory')
+    .option('--publish-add <port>', 'add or update a published port (as --publish)', collect)
+    .option('--publish-rm <port>', 'remove a published port by target port[/proto]', collect)
+    .option('--network-add <name>', 'attach a network (repeatable)', collect)
+    .option('--network-rm <name>', 'detach a network (repeatable)', collect)
+    .option('--constraint-add <expr>', 'add a placement constraint (repeatable)', collect)
+    .option('--constraint-rm <expr>', 'remove a placement constraint (repeatable)', collect)
+    .option('--placement-pref-add <pref>', 'add a placement preference (repeatable)', collect)
+    .option('--placement-pref-rm <pref>', 'remove a placement preference (repeatable)', collect)
+    .option('--replicas-max-per-node <n>', 'at most N tasks per node (0: no limit)')
+    .option('--restart-condition <cond>', 'restart when: any, on-failure or none')
+    .option('--restart-delay <duration>', 'delay between restart attempts')
+    .option('--restart-max-attempts <n>', 'maximum restarts before giving up')
+    .option('--restart-window <duration>', 'window used to evaluate the restart policy')
+    .option('--stop-grace-period <duration>', 'time to wait before force killing a container')
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user>', 'username or UID')
+    .option('--force', 'force the update even if no changes require it');
+  return withUpdateConfigFlags(cmd);
 }
 
 function envKey(entry: string): string {
@@ -24,18 +97,145 @@ export function updateEnv(
   return [...env.filter((e) => !removed.has(envKey(e))), ...add];
 }
 
+function updateLabels(
+  labels: Record<string, string>,
+  flag: string,
+  add: readonly string[] = [],
+  rm: readonly string[] = [],
+): Record<string, string> {
+  const next = { ...labels, ...parseLabels(flag, add) };
+  for (const k of rm) delete next[k];
+  return next;
+}
+
+/** A network the update may name: its id and name, to remove it by either. */
+export interface NetworkName {
+  id: string;
+  name: string;
+}
+
 /**
  * Applies `service update` flags to the current spec (pure). `--force` bumps `forceUpdate`,
- * which makes the orchestrator replace every task even if nothing else changed.
+ * which makes the orchestrator replace every task even if nothing else changed. `networks`
+ * maps the names `--network-rm` may use to the ids the spec holds.
  */
-export function applyUpdateFlags(spec: ServiceSpec, f: UpdateFlags): ServiceSpec {
+export function applyUpdateFlags(
+  spec: ServiceSpec,
+  f: UpdateFlags,
+  networks: readonly NetworkName[] = [],
+): ServiceSpec {
   const next = structuredClone(spec);
   if (f.replicas !== undefined) next.replicas = parseCount('--replicas', f.replicas);
+  if (f.maxConcurrent !== undefined)
+    next.maxConcurrent = parseCount('--max-concurrent', f.maxConcurrent);
   const c = next.task.container;
   if (f.image !== undefined) c.image = f.image;
+  if (f.args !== undefined) c.args = flagValue('--args', f.args, shellSplit);
+  if (f.entrypoint !== undefined) c.command = flagValue('--entrypoint', f.entrypoint, shellSplit);
   const add = f.envAdd ?? [];
   const rm = f.envRm ?? [];
   if (add.length > 0 || rm.length > 0) c.env = updateEnv(c.env, parseEnv('--env-add', add), rm);
+  next.labels = updateLabels(next.labels, '--label-add', f.labelAdd, f.labelRm);
+  c.labels = updateLabels(
+    c.labels,
+    '--container-label-add',
+    f.containerLabelAdd,
+    f.containerLabelRm,
+  );
+  if (f.workdir !== undefined) c.workdir = f.workdir;
+  if (f.user !== undefined) c.user = f.user;
+  if (f.stopGracePeriod !== undefined)
+    c.stopGracePeriodMs = flagValue('--stop-grace-period', f.stopGracePeriod, parseDuration);
+  const r = next.task.resources;
+  if (f.limitCpu !== undefined) r.limits.nanoCpus = flagValue('--limit-cpu', f.limitCpu, parseCpus);
+  if (f.limitMemory !== undefined)
+    r.limits.memoryBytes = flagValue('--limit-memory', f.limitMemory, parseBytes);
+  if (f.reserveCpu !== undefined)
+    r.reservations.nanoCpus = flagValue('--reserve-cpu', f.reserveCpu, parseCpus);
+  if (f.reserveMemory !== undefined)
+    r.reservations.memoryBytes = flagValue('--reserve-memory', f.reserveMemory, parseBytes);
+  applyRestart(next, f);
+  applyPorts(next, f);
+  applyNetworks(next, f, networks);
+  applyPlacement(next, f);
+  const configs = updateConfigsOf(f);
+  // A spec stored without a config (a job) sends only the given fields; the manager fills the
+  // rest or refuses them.
+  if (configs.updateConfig)
+    next.updateConfig = { ...spec.updateConfig, ...configs.updateConfig } as UpdateConfig;
+  if (configs.rollbackConfig)
+    next.rollbackConfig = { ...spec.rollbackConfig, ...configs.rollbackConfig } as UpdateConfig;
   if (f.force) next.task.forceUpdate += 1;
   return next;
+}
+
+function applyRestart(next: ServiceSpec, f: UpdateFlags): void {
+  const p = next.task.restartPolicy;
+  if (f.restartCondition !== undefined)
+    p.condition = oneOf<RestartCondition>(
+      '--restart-condition',
+      f.restartCondition,
+      RESTART_CONDITIONS,
+    );
+  if (f.restartDelay !== undefined)
+    p.delayMs = flagValue('--restart-delay', f.restartDelay, parseDuration);
+  if (f.restartMaxAttempts !== undefined)
+    p.maxAttempts = parseCount('--restart-max-attempts', f.restartMaxAttempts);
+  if (f.restartWindow !== undefined)
+    p.windowMs = flagValue('--restart-window', f.restartWindow, parseDuration);
+}
+
+/** `--publish-rm 80` or `80/udp` removes by target port (and protocol, tcp by default). */
+function applyPorts(next: ServiceSpec, f: UpdateFlags): void {
+  if (!f.publishAdd?.length && !f.publishRm?.length) return;
+  const key = (target: number, protocol = 'tcp'): string => `${target}/${protocol}`;
+  const removed = new Set(
+    (f.publishRm ?? []).map((raw) => {
+      const m = /^(\d+)(?:\/(tcp|udp))?$/.exec(raw.trim());
+      if (!m) throw invalidFlag('--publish-rm', raw, 'expected TARGET[/tcp|/udp]');
+      return key(Number(m[1]), m[2]);
+    }),
+  );
+  const added = (f.publishAdd ?? []).map(parsePublish);
+  for (const p of added) removed.add(key(p.target, p.protocol));
+  const kept = (next.ports ?? []).filter((p) => !removed.has(key(p.target, p.protocol)));
+  next.ports = [...kept, ...added];
+}
+
+function applyNetworks(next: ServiceSpec, f: UpdateFlags, networks: readonly NetworkName[]): void {
+  if (!f.networkAdd?.length && !f.networkRm?.length) return;
+  const idOf = (ref: string): string =>
+    networks.find((n) => n.name === ref || n.id === ref)?.id ?? ref;
+  const rm = new Set((f.networkRm ?? []).map(idOf));
+  const current = next.networks ?? [];
+  for (const r of f.networkRm ?? [])
+    if (!current.includes(idOf(r)))
+      throw invalidFlag('--network-rm', r, 'the service is not attached to this network');
+  const kept = current.filter((id) => !rm.has(id));
+  next.networks = [...kept, ...(f.networkAdd ?? []).filter((n) => !kept.includes(idOf(n)))];
+}
+
+function applyPlacement(next: ServiceSpec, f: UpdateFlags): void {
+  const p: Placement = next.task.placement ?? {};
+  if (f.constraintAdd?.length || f.constraintRm?.length) {
+    const rm = new Set((f.constraintRm ?? []).map((c) => c.replace(/\s+/g, '')));
+    const kept = (p.constraints ?? []).filter((c) => !rm.has(c.replace(/\s+/g, '')));
+    p.constraints = [...kept, ...(f.constraintAdd ?? [])];
+  }
+  if (f.placementPrefAdd?.length || f.placementPrefRm?.length) {
+    const spread = (raw: string, flag: string): string => {
+      const m = /^spread=(\S+)$/.exec(raw.trim());
+      if (!m?.[1]) throw invalidFlag(flag, raw, 'expected spread=node.labels.KEY');
+      return m[1];
+    };
+    const rm = new Set((f.placementPrefRm ?? []).map((x) => spread(x, '--placement-pref-rm')));
+    const kept = (p.preferences ?? []).filter((x) => !rm.has(x.spread));
+    const added = (f.placementPrefAdd ?? []).map((x) => ({
+      spread: spread(x, '--placement-pref-add'),
+    }));
+    p.preferences = [...kept, ...added];
+  }
+  if (f.replicasMaxPerNode !== undefined)
+    p.maxReplicasPerNode = parseCount('--replicas-max-per-node', f.replicasMaxPerNode);
+  if (Object.keys(p).length > 0) next.task.placement = p;
 }

@@ -2,7 +2,8 @@ import type { ControlApi } from '@swarmlet/api-types';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Output } from '../io.js';
 import { formatDuration } from '../parse/duration.js';
-import { computeProgress, type Progress } from './converge.js';
+import type { Progress } from './converge.js';
+import { progressOf } from './modes.js';
 import { changedLines, CONVERGED_LINE, renderProgress, ttyFrame } from './render.js';
 
 /** How `waitForConvergence` polls and where it draws. */
@@ -19,6 +20,8 @@ export interface WaitOptions {
   /** Give up after this long; 0 waits until converged or interrupted. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The command asked for a rollback (so one is not reported as a failed update). */
+  rollback?: boolean;
 }
 
 /** Thrown when the wait is interrupted (Ctrl-C): the daemon carries on regardless. */
@@ -50,10 +53,10 @@ class Display {
   }
 }
 
-async function poll(opts: WaitOptions): Promise<Progress> {
+async function poll(opts: WaitOptions): Promise<Progress & { error?: string }> {
   const service = await opts.control.getService(opts.serviceId);
   const tasks = await opts.control.listTasks({ service: opts.serviceId });
-  return computeProgress(service.spec.replicas, tasks, service.spec.task);
+  return progressOf(service, tasks, opts.rollback ?? false);
 }
 
 function timeoutMessage(opts: WaitOptions, p: Progress): string {
@@ -67,8 +70,8 @@ function timeoutMessage(opts: WaitOptions, p: Progress): string {
 }
 
 /**
- * Polls the service's tasks until it converges (see `computeProgress`), drawing docker's
- * progress display. Rejects with a message listing task errors after `timeoutMs`, and with
+ * Polls the service's tasks until it converges (see `progressOf`), drawing docker's progress
+ * display. A paused update, an automatic rollback or a failed job fail the wait with its reason. Rejects with a message listing task errors after `timeoutMs`, and with
  * `DetachedError` when `signal` aborts; neither changes anything on the daemon.
  */
 export async function waitForConvergence(opts: WaitOptions): Promise<void> {
@@ -77,6 +80,7 @@ export async function waitForConvergence(opts: WaitOptions): Promise<void> {
   for (;;) {
     const progress = await poll(opts);
     display.draw(renderProgress(progress));
+    if (progress.error) throw new Error(progress.error);
     if (progress.converged) return display.finish();
     if (Date.now() >= deadline) throw new Error(timeoutMessage(opts, progress));
     try {

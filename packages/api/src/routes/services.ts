@@ -71,6 +71,19 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ control: ControlApi }> =
     },
     async (req) => control.scaleService(req.params.ref, req.body.replicas),
   );
+  app.post(
+    '/services/:ref/rollback',
+    {
+      schema: {
+        operationId: 'rollbackService',
+        tags,
+        summary: 'Return the service to its previous spec with its rollback config',
+        params: RefParams,
+        response: one,
+      },
+    },
+    async (req) => control.rollbackService(req.params.ref),
+  );
   app.delete(
     '/services/:ref',
     {

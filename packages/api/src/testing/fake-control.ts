@@ -138,6 +138,15 @@ export class FakeControlApi implements ControlApi {
     const spec = fillSpec(req.spec);
     if (spec.name !== service.spec.name) throw invalid('renaming a service is not supported');
     const taskChanged = JSON.stringify(spec.task) !== JSON.stringify(service.spec.task);
+    if (taskChanged) {
+      service.previousSpec = service.spec;
+      service.updateStatus = {
+        state: 'completed',
+        startedAt: new Date().toISOString(),
+        completedAt: new Date().toISOString(),
+        message: 'update completed',
+      };
+    }
     service.spec = spec;
     service.meta = {
       ...service.meta,
@@ -162,6 +171,30 @@ export class FakeControlApi implements ControlApi {
       'replicas.new': String(replicas),
     });
     return view;
+  }
+
+  /** Swaps spec and previous spec; the fake's tasks follow at once (rollback completed). */
+  async rollbackService(ref: string): Promise<ServiceView> {
+    const service = this.resolveService(ref);
+    const previous = service.previousSpec;
+    if (!previous)
+      throw new SwarmletError(
+        'FAILED_PRECONDITION',
+        `service ${service.spec.name} has no previous spec to roll back to`,
+      );
+    service.previousSpec = service.spec;
+    service.spec = previous;
+    service.meta = { ...service.meta, version: ++this.version };
+    const now = new Date().toISOString();
+    service.updateStatus = {
+      state: 'rollback_completed',
+      startedAt: now,
+      completedAt: now,
+      message: 'rollback completed',
+    };
+    this.liveTasks(service.id).forEach((t) => this.shutdown(t));
+    this.reconcile(service);
+    return this.view(service);
   }
 
   async removeService(ref: string): Promise<void> {

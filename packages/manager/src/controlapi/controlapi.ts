@@ -1,3 +1,4 @@
+import { revise, rollback, serviceStatus } from './revision.js';
 import {
   SwarmletError,
   isSwarmletError,
@@ -124,9 +125,23 @@ export class ControlServer implements StoreControlApi {
       if (spec.name !== current.spec.name) {
         throw new SwarmletError('INVALID_ARGUMENT', 'renaming a service is not supported');
       }
+      if (spec.mode !== current.spec.mode)
+        throw new SwarmletError(
+          'INVALID_ARGUMENT',
+          `a service's mode cannot change (${current.spec.mode} to ${spec.mode}): remove and create it again`,
+        );
       const networks = resolveServiceNetworks(tx, req.spec.networks ?? current.spec.networks);
       const task = withFiles(tx, spec, req.spec);
-      return tx.update('service', withVips(tx, { ...current, spec: { ...spec, task, networks } }));
+      const next = revise(current, { ...spec, task, networks }, Date.now());
+      return tx.update('service', withVips(tx, next));
+    });
+    return this.store.view((tx) => withStatus(tx, svc));
+  }
+
+  async rollbackService(ref: string): Promise<ServiceView> {
+    const svc = await this.store.update((tx) => {
+      const current = resolveService(tx, ref);
+      return tx.update('service', withVips(tx, rollback(current, Date.now())));
     });
     return this.store.view((tx) => withStatus(tx, svc));
   }
@@ -134,6 +149,11 @@ export class ControlServer implements StoreControlApi {
   async scaleService(ref: string, replicas: number): Promise<ServiceView> {
     for (let attempt = 0; ; attempt++) {
       const current = this.store.view((tx) => resolveService(tx, ref));
+      if (current.spec.mode.startsWith('global'))
+        throw new SwarmletError(
+          'INVALID_ARGUMENT',
+          `service ${current.spec.name} is ${current.spec.mode}: scale can only be used with replicated or replicated-job mode`,
+        );
       try {
         return await this.updateService(current.id, {
           version: current.meta.version,
@@ -250,11 +270,8 @@ function withFiles(tx: ReadTx, spec: ServiceSpec, input: ServiceSpecInput): Serv
 }
 
 function withStatus(tx: ReadTx, svc: Service): ServiceView {
-  const tasks = tx.tasksOfService(svc.id);
-  const runningTasks = tasks.filter(
-    (t) => t.status.state === 'running' && t.desiredState === 'running',
-  ).length;
-  return { ...svc, serviceStatus: { runningTasks, desiredTasks: svc.spec.replicas } };
+  const nodes = new Map(tx.find('node').map((n) => [n.id, n]));
+  return { ...svc, serviceStatus: serviceStatus(svc, tx.tasksOfService(svc.id), nodes) };
 }
 
 /** Service, then slot, then newest first: the order `service ps` prints history in. */
