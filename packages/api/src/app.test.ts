@@ -259,10 +259,14 @@ describe('OpenAPI', () => {
       '/v1/secrets/{ref}/update',
       '/v1/services',
       '/v1/services/{ref}',
+      '/v1/services/{ref}/logs',
       '/v1/services/{ref}/scale',
       '/v1/services/{ref}/update',
       '/v1/tasks',
       '/v1/tasks/{ref}',
+      '/v1/tasks/{ref}/logs',
+      '/v1/volumes',
+      '/v1/volumes/{name}',
     ]);
     expect(Object.keys(doc.paths['/v1/services'].post.responses)).toEqual(['201', '4XX', '5XX']);
     expect(doc.paths['/v1/services/{ref}/scale'].post.operationId).toBe('scaleService');
