@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../app.js';
@@ -52,6 +54,34 @@ describe('GET /v1/services/:ref/logs', () => {
     expect(missing.json()).toMatchObject({ code: 'NOT_FOUND' });
     const bad = await app.inject({ method: 'GET', url: '/v1/services/web/logs?tail=-1' });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('a followed stream sends lines as they come and aborts the signal when the client goes', async () => {
+    let signal: AbortSignal | undefined;
+    const open = fake.serviceLogs.bind(fake);
+    fake.serviceLogs = async (ref, req, s) => ((signal = s), open(ref, req, s));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const got: string[] = [];
+    const req = request({ host: '127.0.0.1', port, path: '/v1/services/web/logs?follow=true' });
+    const firstThree = new Promise<void>((resolve) =>
+      req.on('response', (res) =>
+        res.on('data', (c: Buffer) => {
+          got.push(...c.toString().split('\n').filter(Boolean));
+          if (got.length >= 4) resolve();
+        }),
+      ),
+    );
+    req.end();
+    await new Promise((r) => setTimeout(r, 100));
+    const t1 = [...fake.tasks.values()].find((t) => t.slot === 1)!;
+    fake.logBook.append(t1.id, 'live');
+    await firstThree;
+    expect((JSON.parse(got[3]!) as { text: string }).text).toBe('live');
+    expect(signal?.aborted).toBe(false);
+    req.destroy();
+    for (let i = 0; i < 100 && !signal?.aborted; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(signal?.aborted).toBe(true);
   });
 
   it('serves one task on /v1/tasks/:ref/logs', async () => {
