@@ -184,6 +184,25 @@ describe('EventLog', () => {
     expect(log.subscribers).toBe(0);
   });
 
+  it('one commit bigger than the backlog goes in whole to a reader that was keeping up', async () => {
+    const { log, store, pump, service } = await setup({ backlog: 3 });
+    const sub = log.subscribe({});
+    await store.update((tx) => {
+      for (const n of ['a', 'b', 'c', 'd', 'e']) tx.create('service', sampleService(n));
+    });
+    pump();
+    expect(log.subscribers).toBe(1);
+    const names: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await sub.next();
+      if (r.value?.kind === 'event') names.push(r.value.event.actor.attributes['name'] ?? '');
+    }
+    expect(names).toEqual(['a', 'b', 'c', 'd', 'e']);
+    await service('f');
+    expect(log.subscribers).toBe(1);
+    sub.close();
+  });
+
   it('an aborted signal ends the stream and unsubscribes', async () => {
     const { log } = await setup();
     const ac = new AbortController();

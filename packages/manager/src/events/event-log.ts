@@ -17,7 +17,10 @@ import { EventSubscription } from './subscription.js';
 export interface EventLogOptions {
   /** Events retained for `since` and resumption (default 10,000). */
   capacity?: number;
-  /** Live events one reader may have waiting before it is dropped (default 20,000). */
+  /**
+   * Live events one reader may have waiting when a new commit arrives before it is dropped
+   * (default 20,000): its memory is bounded by this plus one commit's events.
+   */
   backlog?: number;
   /** Clock: removal times, the log's start, `until` (tests inject one). */
   now?: () => Date;
@@ -88,6 +91,7 @@ export class EventLog {
     if (ev.version !== this.lastIndex + 1) this.gap(ev.version - 1);
     this.lastIndex = ev.version;
     const removedAt = this.now();
+    for (const { sub } of this.subs) sub.checkBacklog();
     let seq = 0;
     for (const change of changes) {
       const event = toClusterEvent(change, `${ev.version}-${seq}`, removedAt);

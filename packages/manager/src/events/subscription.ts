@@ -4,8 +4,9 @@ type Result = IteratorResult<EventStreamItem>;
 
 /**
  * One reader of the event log: first the replayed items (a notice, then retained events), then
- * live events pushed by the log. Live events wait in a queue bounded by `backlog`: a reader
- * that falls further behind is dropped, its iterator rejecting with UNAVAILABLE (naming the
+ * live events pushed by the log. Live events wait in a queue bounded by `backlog`, checked as
+ * each commit starts (one commit's events always go in whole, so a big commit does not drop a
+ * reader that was keeping up): a reader still further behind is dropped, its iterator rejecting with UNAVAILABLE (naming the
  * last event it got, to resume from), so a stalled client never grows the manager's memory.
  * `finish()` ends the stream after what is queued (`until` reached); `close()` drops it at once.
  */
@@ -37,7 +38,11 @@ export class EventSubscription implements AsyncIterableIterator<EventStreamItem>
       return;
     }
     this.live.push(ev);
-    if (this.live.length > this.backlog) this.drop();
+  }
+
+  /** Called before a commit's events are pushed: drops the reader if it is too far behind. */
+  checkBacklog(): void {
+    if (!this.closed && !this.ended && this.live.length > this.backlog) this.drop();
   }
 
   /** Ends the stream once the queued items are read. */
