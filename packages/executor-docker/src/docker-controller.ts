@@ -193,7 +193,7 @@ export class DockerTaskController implements TaskController {
     if (exitCode === 0) return { exitCode, error: '' };
     const info = await this.inspectInfo().catch(() => undefined);
     const error = info === undefined ? '' : stateError(info.State);
-    return { exitCode, error: error === '' ? `non-zero exit (${exitCode})` : error };
+    return { exitCode, error: error === '' ? `task: non-zero exit (${exitCode})` : error };
   }
 
   async shutdown(): Promise<void> {

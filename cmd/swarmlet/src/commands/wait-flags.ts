@@ -1,3 +1,4 @@
+import type { UpdateStatus } from '@swarmlet/api-types';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { parseDuration } from '../parse/duration.js';
@@ -32,10 +33,12 @@ export function timeoutMs(flags: WaitFlags): number {
 export async function maybeWait(
   ctx: CommandContext,
   flags: WaitFlags,
-  service: { id: string; spec: { name: string; mode: string } },
+  service: { id: string; spec: { name: string; mode: string }; updateStatus?: UpdateStatus },
   rollback = false,
 ): Promise<void> {
   if (flags.detach) return;
+  const st = service.updateStatus;
+  const started = st?.state === 'updating' || st?.state === 'rollback_started';
   await waitForConvergence({
     control: ctx.client(),
     serviceId: service.id,
@@ -44,7 +47,7 @@ export async function maybeWait(
     quiet: flags.quiet ?? false,
     pollMs: ctx.pollMs,
     timeoutMs: timeoutMs(flags),
-    rollback,
+    ...(started ? { update: { startedAt: st.startedAt, rollback } } : {}),
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
   });
 }

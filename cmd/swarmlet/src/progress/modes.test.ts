@@ -11,6 +11,7 @@ const status = (state: UpdateStatus['state'], message = 'm'): UpdateStatus => ({
 });
 const web = (o: Partial<ServiceView> = {}): ServiceView => ({ ...serviceView('web', 2, 2), ...o });
 const running = [task('a', 1, 'running'), task('b', 2, 'running')];
+const mine = { startedAt: T, rollback: false };
 
 describe('progressOf', () => {
   it('replicated: converged when every slot runs the current spec', () => {
@@ -22,6 +23,7 @@ describe('progressOf', () => {
     const p = progressOf(
       web({ updateStatus: status('paused', 'update paused due to X') }),
       running,
+      mine,
     );
     expect(p.error).toBe('update paused due to X');
   });
@@ -30,12 +32,13 @@ describe('progressOf', () => {
     const rolling = web({
       updateStatus: status('rollback_started', 'update rolled back due to Y'),
     });
-    const pending = [task('a', 1, 'running'), task('b', 2, 'starting')];
-    expect(progressOf(rolling, pending)).toMatchObject({ converged: false });
-    expect(progressOf(rolling, pending).error).toBeUndefined();
-    expect(progressOf(rolling, running).error).toBe('rollback: update rolled back due to Y');
-    expect(progressOf(rolling, running, true)).toMatchObject({ converged: true });
-    expect(progressOf(rolling, running, true).error).toBeUndefined();
+    const done = web({ updateStatus: status('rollback_completed', 'update rolled back due to Y') });
+    expect(progressOf(rolling, running, mine)).toMatchObject({ converged: false });
+    expect(progressOf(rolling, running, mine).error).toBeUndefined();
+    expect(progressOf(done, running, mine).error).toBe('rollback: update rolled back due to Y');
+    const asked = { ...mine, rollback: true };
+    expect(progressOf(done, running, asked)).toMatchObject({ converged: true });
+    expect(progressOf(done, running, asked).error).toBeUndefined();
   });
 
   it('global: against the eligible nodes the manager counts, one line per node', () => {

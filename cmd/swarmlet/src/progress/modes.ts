@@ -5,13 +5,18 @@ import { computeProgress, type Progress } from './converge.js';
 /**
  * Where a service stands, by mode (pure): replicated services by slot (`computeProgress`);
  * global services one line per node that should run a task, against the eligible nodes the
- * manager counts; jobs once the current iteration completed. A paused update, a rollback the
- * user did not ask for, and a failed job end the wait with `error`.
+ * manager counts; jobs once the current iteration completed.
+ *
+ * `update` names the update this command started (the `startedAt` of the update status the
+ * write answered) and whether the command asked for a rollback. An update or rollback in
+ * progress is converged only once the manager says it completed (after its monitor period); a
+ * paused update, or a rollback the command did not ask for, ends the wait with `error`.
+ * Without `update` (create, scale) the update status is not looked at.
  */
 export function progressOf(
   service: ServiceView,
   tasks: readonly Task[],
-  rollbackRequested = false,
+  update?: { startedAt: string; rollback: boolean },
 ): Progress & { error?: string } {
   const spec = service.spec;
   if (spec.mode === 'replicated-job' || spec.mode === 'global-job')
@@ -21,11 +26,12 @@ export function progressOf(
       ? globalProgress(service, tasks)
       : computeProgress(spec.replicas, tasks, spec.task);
   const st = service.updateStatus;
-  if (st?.state === 'paused' || st?.state === 'rollback_paused') return { ...p, error: st.message };
-  // A rollback the user did not ask for: wait until it is done, then say so and fail.
-  if (!rollbackRequested && st?.state.startsWith('rollback_'))
-    return p.converged ? { ...p, error: `rollback: ${st.message}` } : { ...p, converged: false };
-  return p;
+  if (!update || !st || st.startedAt < update.startedAt) return p;
+  if (st.state === 'paused' || st.state === 'rollback_paused') return { ...p, error: st.message };
+  const converged = p.converged && (st.state === 'completed' || st.state === 'rollback_completed');
+  if (!update.rollback && st.state.startsWith('rollback_'))
+    return converged ? { ...p, converged, error: `rollback: ${st.message}` } : { ...p, converged };
+  return { ...p, converged };
 }
 
 function globalProgress(service: ServiceView, tasks: readonly Task[]): Progress {

@@ -20,8 +20,8 @@ export interface WaitOptions {
   /** Give up after this long; 0 waits until converged or interrupted. */
   timeoutMs: number;
   signal?: AbortSignal;
-  /** The command asked for a rollback (so one is not reported as a failed update). */
-  rollback?: boolean;
+  /** The update or rollback this command started (see `progressOf`). */
+  update?: { startedAt: string; rollback: boolean };
 }
 
 /** Thrown when the wait is interrupted (Ctrl-C): the daemon carries on regardless. */
@@ -56,7 +56,7 @@ class Display {
 async function poll(opts: WaitOptions): Promise<Progress & { error?: string }> {
   const service = await opts.control.getService(opts.serviceId);
   const tasks = await opts.control.listTasks({ service: opts.serviceId });
-  return progressOf(service, tasks, opts.rollback ?? false);
+  return progressOf(service, tasks, opts.update);
 }
 
 function timeoutMessage(opts: WaitOptions, p: Progress): string {

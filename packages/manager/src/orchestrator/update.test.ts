@@ -175,8 +175,19 @@ describe('planUpdate: completion and monitoring', () => {
   it('a rollback completes as rollback_completed with the rollback config', () => {
     const status: UpdateStatus = { state: 'rollback_started', startedAt: iso(T0), message: '' };
     const svc = service('img:1', { monitorMs: 0 }, status);
-    expect(statusOf(plan(svc, [running(svc, 1, T0 + 10)], T0 + 20).actions)?.status.state).toBe(
-      'rollback_completed',
+    expect(statusOf(plan(svc, [running(svc, 1, T0 + 10)], T0 + 20).actions)?.status).toEqual({
+      state: 'rollback_completed',
+      startedAt: iso(T0),
+      completedAt: iso(T0 + 20),
+      message: 'rollback completed',
+    });
+    const auto = service(
+      'img:1',
+      { monitorMs: 0 },
+      { ...status, message: 'update rolled back due to X' },
+    );
+    expect(statusOf(plan(auto, [running(auto, 1, T0 + 10)], T0 + 20).actions)?.status.message).toBe(
+      'update rolled back due to X; rollback completed',
     );
   });
 

@@ -190,7 +190,12 @@ function complete(status: UpdateStatus, back: boolean, now: number): Orchestrato
       state: back ? 'rollback_completed' : 'completed',
       startedAt: status.startedAt,
       completedAt: iso(now),
-      message: back ? 'rollback completed' : 'update completed',
+      // An automatic rollback keeps saying why it happened.
+      message: !back
+        ? 'update completed'
+        : status.message.startsWith('update rolled back')
+          ? `${status.message}; rollback completed`
+          : 'rollback completed',
     },
   };
 }
