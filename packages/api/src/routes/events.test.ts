@@ -137,6 +137,19 @@ describe('GET /v1/events', () => {
     await waitFor('the server to drop the reader', () => fake.eventSource.readers === 0);
   });
 
+  it('closing the server ends open streams instead of waiting for their clients', async () => {
+    const fake = new FakeControlApi();
+    const app = buildApi({ control: fake });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const raw = await rawGet((app.server.address() as AddressInfo).port, '/v1/events');
+    await waitFor('the subscription', () => fake.eventSource.readers === 1);
+    const t0 = Date.now();
+    await app.close();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await waitFor('the stream to end', () => raw.ended);
+    expect(fake.eventSource.readers).toBe(0);
+  });
+
   it('sends keep-alive comments while idle', async () => {
     const { port } = await listen(new FakeControlApi(), { heartbeatMs: 20 });
     const raw = await rawGet(port, '/v1/events');

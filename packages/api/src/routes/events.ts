@@ -127,6 +127,11 @@ async function pump(
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, opts) => {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const stallMs = opts.stallMs ?? 60_000;
+  // Open streams end when the server closes, or they would hold `close()` until clients leave.
+  const open = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const ac of open) ac.abort();
+  });
   app.get(
     '/events',
     {
@@ -148,6 +153,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
     },
     async (req, reply) => {
       const ac = new AbortController();
+      open.add(ac);
+      ac.signal.addEventListener('abort', () => open.delete(ac), { once: true });
       const header = req.headers['last-event-id'];
       const request = toEventsRequest(req.query, typeof header === 'string' ? header : undefined);
       const items = await opts.control.events(request, ac.signal);

@@ -91,6 +91,12 @@ describe('EventLog', () => {
       '5-0 service create c',
       '6-0 task create c.1',
     ]);
+    // A reader resuming from an id this manager has not reached yet gets nothing twice.
+    const ahead = log.subscribe({ lastEventId: '7-0' });
+    await service('d'); // 7-0 (seen elsewhere), 8-0
+    const first = await ahead.next();
+    expect(first.value).toMatchObject({ kind: 'event', event: { id: '8-0' } });
+    ahead.close();
   });
 
   it('since and until select by event time; until in the past ends the stream after the replay', async () => {

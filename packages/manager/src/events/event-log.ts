@@ -121,8 +121,12 @@ export class EventLog {
     const since = req.since === undefined ? undefined : parseEventTime(req.since, 'since');
     const until = req.until === undefined ? undefined : parseEventTime(req.until, 'until');
     const after = req.lastEventId === undefined ? undefined : parseLastId(req.lastEventId);
+    // Live events too are skipped up to `after`: a client resuming on a manager that is behind
+    // the one it read from gets no duplicates.
     const accept = (e: ClusterEvent): boolean =>
-      matchesEventFilters(e, req.filters) && (!until || Date.parse(e.time) <= until.getTime());
+      matchesEventFilters(e, req.filters) &&
+      (!until || Date.parse(e.time) <= until.getTime()) &&
+      (!after || compareEventIds(parseEventId(e.id)!, after) > 0);
     const replay: EventStreamItem[] = [];
     const notice = this.notice(after, since);
     if (notice) replay.push({ kind: 'notice', message: notice });
