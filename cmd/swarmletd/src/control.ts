@@ -52,9 +52,9 @@ import type { Daemon } from './daemon.js';
 import { VERSION } from './version.js';
 
 type Local = { api: StoreControlApi; ops: ClusterOps };
+type ManagerStore = NonNullable<Daemon['manager']>['store'];
 
 /**
-type ManagerStore = NonNullable<Daemon['manager']>['store'];
  * The daemon's `ControlApi` and `SwarmApi`. `info`, `init`, `join` and `leave` act on this node.
  * Everything else needs a manager: reads are served from this manager's store (the API makes
  * them linearizable first), writes run on the leader, so a follower forwards them over mutual
@@ -235,6 +235,12 @@ export class DaemonControl implements ControlApi, SwarmApi {
       (c) => c.scaleService(ref, replicas),
     );
   }
+  rollbackService(ref: string): Promise<ServiceView> {
+    return this.write(
+      (l) => l.api.rollbackService(ref),
+      (c) => c.rollbackService(ref),
+    );
+  }
   removeService(ref: string): Promise<void> {
     return this.write(
       (l) => l.api.removeService(ref),
@@ -288,18 +294,6 @@ export class DaemonControl implements ControlApi, SwarmApi {
     return this.d.unlock(req.unlockKey);
   }
 
-  private local(): Local {
-    const rt = this.d.runtime;
-    if (rt) return { api: rt.mgr.control, ops: rt.ops };
-    if (this.d.locked) {
-      throw new SwarmletError(
-        'FAILED_PRECONDITION',
-        'this manager is locked (autolock): run `swarmlet unlock` and give the unlock key',
-      );
-    }
-    if (this.d.membership) {
-      throw new SwarmletError(
-        'FAILED_PRECONDITION',
   // Logs and volumes go through agent sessions, which only the leader holds: a follower forwards
   // them like writes (streams included: the leader's NDJSON is relayed line by line).
   serviceLogs(
@@ -344,6 +338,18 @@ export class DaemonControl implements ControlApi, SwarmApi {
     return { store: mgr.store, source };
   }
 
+  private local(): Local {
+    const rt = this.d.runtime;
+    if (rt) return { api: rt.mgr.control, ops: rt.ops };
+    if (this.d.locked) {
+      throw new SwarmletError(
+        'FAILED_PRECONDITION',
+        'this manager is locked (autolock): run `swarmlet unlock` and give the unlock key',
+      );
+    }
+    if (this.d.membership) {
+      throw new SwarmletError(
+        'FAILED_PRECONDITION',
         'this node is a worker: worker nodes cannot view or change cluster state; ' +
           'run the command on a manager',
       );

@@ -11,15 +11,15 @@ import Fastify, {
 import { errorHandler, notFoundHandler } from './errors.js';
 import { eventRoutes } from './routes/events.js';
 import { infoRoutes } from './routes/info.js';
-import { networkRoutes } from './routes/networks.js';
 import { logRoutes } from './routes/logs.js';
+import { networkRoutes } from './routes/networks.js';
 import { configRoutes, secretRoutes } from './routes/secrets.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { serviceRoutes } from './routes/services.js';
 import { swarmRoutes } from './routes/swarm.js';
 import { taskRoutes } from './routes/tasks.js';
-
 import { volumeRoutes } from './routes/volumes.js';
+
 /** Dependencies of the REST API: any ControlApi (the manager's, or a fake in tests). */
 export interface ApiDeps {
   control: ControlApi;
@@ -101,9 +101,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(secretRoutes, opts);
   void app.register(configRoutes, opts);
   void app.register(eventRoutes, opts);
+  void app.register(logRoutes, opts);
+  void app.register(volumeRoutes, opts);
   if (deps.swarm) void app.register(swarmRoutes, { swarm: deps.swarm, prefix: '/v1' });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   return app;
-  void app.register(logRoutes, opts);
-  void app.register(volumeRoutes, opts);
 }

@@ -7,6 +7,7 @@ import {
 } from '@swarmlet/api-types';
 import { parseConstraint, parseSpread } from '../scheduler/constraints.js';
 import { normalizeMounts } from './mounts.js';
+import { jobRestartDefaults, normalizeMode } from './modes.js';
 import { healthcheckField } from './healthcheck.js';
 
 /**
@@ -36,17 +37,7 @@ export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
       { field: 'name' },
     );
   }
-  const mode = input.mode ?? 'replicated';
-  if (mode !== 'replicated')
-    throw invalid(`service mode "${mode}" is not supported yet (only "replicated")`, {
-      field: 'mode',
-    });
-  const replicas = input.replicas ?? 1;
-  if (!Number.isInteger(replicas) || replicas < 0 || replicas > MAX_REPLICAS) {
-    throw invalid(`replicas must be an integer between 0 and ${MAX_REPLICAS}, got ${replicas}`, {
-      field: 'replicas',
-    });
-  }
+  const modeFields = normalizeMode(input, MAX_REPLICAS);
   const c = input.task.container;
   if (!c.image || !IMAGE_RE.test(c.image) || /[A-Z]/.test(imagePath(c.image)))
     throw invalid(`invalid image reference "${c.image}"`, { field: 'image' });
@@ -56,7 +47,8 @@ export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
   }
   const limits = resources(input.task.resources?.limits, 'limits');
   const reservations = resources(input.task.resources?.reservations, 'reservations');
-  const rp = input.task.restartPolicy ?? {};
+  const rp = { ...input.task.restartPolicy };
+  Object.assign(rp, jobRestartDefaults(modeFields.mode, rp.condition, rp.maxAttempts));
   const condition = rp.condition ?? 'any';
   if (!(RESTART_CONDITIONS as readonly string[]).includes(condition)) {
     throw invalid(
@@ -69,8 +61,7 @@ export function normalizeServiceSpec(input: ServiceSpecInput): ServiceSpec {
   return {
     name,
     labels: { ...(input.labels ?? {}) },
-    mode,
-    replicas,
+    ...modeFields,
     task: {
       container: {
         image: c.image,
