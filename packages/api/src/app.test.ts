@@ -260,6 +260,7 @@ describe('OpenAPI', () => {
       '/v1/services',
       '/v1/services/{ref}',
       '/v1/services/{ref}/logs',
+      '/v1/services/{ref}/rollback',
       '/v1/services/{ref}/scale',
       '/v1/services/{ref}/update',
       '/v1/tasks',
