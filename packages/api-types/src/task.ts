@@ -40,7 +40,10 @@ export const TaskSchema = Type.Object({
    * restart delay, released at creation + the restart policy's delay.
    */
   hold: Type.Optional(
-    Type.Object({ until: Type.Optional(Type.String()), slotStopped: Type.Optional(Type.Boolean()) }),
+    Type.Object({
+      until: Type.Optional(Type.String()),
+      slotStopped: Type.Optional(Type.Boolean()),
+    }),
   ),
   /** Filled by the allocator: the task's address (CIDR form) on each of its networks. */
   networks: Type.Optional(
