@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import type Docker from 'dockerode';
 import type { Task } from '@swarmlet/api-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,21 +51,7 @@ function run(cmd: string, args: string[], input?: string): Promise<string> {
   });
 }
 
-/** A port free right now on loopback (other engineers' daemons may hold the default 4242). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject()));
-    });
-  });
-}
-
-async function cli(args: string[]): Promise<string> {
-  const r = await d.cli(args);
-  expect(r.code, `${args.join(' ')}: ${r.stderr} ${r.stdout}`).toBe(0);
-  return r.stdout;
-}
+const cli = (args: string[]): Promise<string> => d.cliOk(args);
 
 const tasksOf = (service: string): Promise<Task[]> => d.client.listTasks({ service });
 
@@ -117,19 +102,7 @@ beforeAll(async () => {
     `FROM ${TEST_IMAGE}\nHEALTHCHECK --interval=200ms --retries=2 CMD echo image-check-fails; false\n`,
   );
   d = await DaemonProcess.create('swarmlet-health-');
-  const listen = `127.0.0.1:${await freePort()}`;
-  await cli([
-    'init',
-    '--heartbeat-period',
-    '1s',
-    '--default-addr-pool',
-    POOL,
-    '--listen-addr',
-    listen,
-    '--advertise-addr',
-    listen,
-  ]);
-  nodeId = (await d.client.info()).nodeId;
+  nodeId = await d.initCluster(POOL);
   await cli(['service', 'create', '-d', '--name', 'hc-client', TEST_IMAGE, 'sleep', '3600']);
   await taskWhere('hc-client', (t) => t.status.state === 'running', 'client running');
 });

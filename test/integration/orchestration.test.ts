@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type Docker from 'dockerode';
 import type { ServiceView, Task } from '@swarmlet/api-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,20 +27,7 @@ let docker: Docker;
 let d: DaemonProcess;
 let nodeId = '';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject()));
-    });
-  });
-}
-
-async function cli(args: string[]): Promise<string> {
-  const r = await d.cli(args);
-  expect(r.code, `${args.join(' ')}: ${r.stderr} ${r.stdout}`).toBe(0);
-  return r.stdout;
-}
+const cli = (args: string[]): Promise<string> => d.cliOk(args);
 
 const tasksOf = (service: string): Promise<Task[]> => d.client.listTasks({ service });
 const running = async (service: string): Promise<Task[]> =>
@@ -67,19 +53,7 @@ beforeAll(async () => {
   await requireImage(docker, TEST_IMAGE);
   await removeOverlays(docker, '10.243.');
   d = await DaemonProcess.create('swarmlet-orch-');
-  const listen = `127.0.0.1:${await freePort()}`;
-  await cli([
-    'init',
-    '--heartbeat-period',
-    '1s',
-    '--default-addr-pool',
-    POOL,
-    '--listen-addr',
-    listen,
-    '--advertise-addr',
-    listen,
-  ]);
-  nodeId = (await d.client.info()).nodeId;
+  nodeId = await d.initCluster(POOL);
 });
 
 afterAll(async () => {

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,17 +103,6 @@ async function runningTasks(service: string, n: number): Promise<string[]> {
   );
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function exec(container: string, ...cmd: string[]): Promise<string> {
   return new Promise((resolve) =>
     execFile('docker', ['exec', container, ...cmd], (_e, out, err) => resolve(out + err)),
@@ -127,21 +115,7 @@ beforeAll(async () => {
   await requireImage(docker, DEMO_IMAGE);
   await removeOverlays(docker, '10.247.');
   d = await DaemonProcess.create('swarmlet-stack-', ['--drain-ms', '0']);
-  // A free cluster port: other tests' daemons may hold the default 4242.
-  const listen = `127.0.0.1:${await freePort()}`;
-  const init = await d.cli([
-    'init',
-    '--heartbeat-period',
-    '1s',
-    '--default-addr-pool',
-    POOL,
-    '--listen-addr',
-    listen,
-    '--advertise-addr',
-    listen,
-  ]);
-  expect(init.code, init.stderr).toBe(0);
-  nodeId = (await d.client.info()).nodeId;
+  nodeId = await d.initCluster(POOL);
   dir = await mkdtemp(join(tmpdir(), 'swarmlet-stack-it-'));
   await writeFile(join(dir, 'compose.yml'), COMPOSE.replace('WORKER', WORKER));
   await writeFile(join(dir, 'web-only.yml'), COMPOSE.replace('WORKER', ''));

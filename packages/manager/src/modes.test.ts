@@ -144,31 +144,20 @@ describe('jobs on fake executors', () => {
   });
 });
 
+/** One node whose engine has no image `bad:1` (pulls fail permanently). */
+async function clusterWithBadImage(): Promise<TestCluster> {
+  const c = await TestCluster.start(0);
+  const missingImages = new Map([['bad:1', 'no such image']]);
+  await c.addNode('n1', new FakeExecutor({ nodeId: 'n1', hostname: 'n1', missingImages }));
+  return c;
+}
+
 describe('rolling updates on fake executors', () => {
   const image = (c: TestCluster, id: string): string[] =>
     c.running(id).map((t) => t.spec.container.image);
 
   it('rolls back automatically when updated tasks fail (failure action rollback)', async () => {
-    cluster = new TestCluster();
-    const c = cluster;
-    await c.store.update((tx) => {
-      tx.create('cluster', {
-        spec: {
-          name: 'test',
-          orchestration: { taskHistoryRetentionLimit: 5 },
-          dispatcher: { heartbeatPeriodMs: 100 },
-        },
-      });
-    });
-    c.manager.start();
-    await c.addNode(
-      'n1',
-      new FakeExecutor({
-        nodeId: 'n1',
-        hostname: 'n1',
-        missingImages: new Map([['bad:1', 'no such image']]),
-      }),
-    );
+    const c = (cluster = await clusterWithBadImage());
     const svc = await c.control.createService(
       base('web', {
         replicas: 3,
@@ -201,26 +190,7 @@ describe('rolling updates on fake executors', () => {
   });
 
   it('pauses on failure by default and says why; service rollback returns to the previous spec', async () => {
-    cluster = new TestCluster();
-    const c = cluster;
-    await c.store.update((tx) => {
-      tx.create('cluster', {
-        spec: {
-          name: 'test',
-          orchestration: { taskHistoryRetentionLimit: 5 },
-          dispatcher: { heartbeatPeriodMs: 100 },
-        },
-      });
-    });
-    c.manager.start();
-    await c.addNode(
-      'n1',
-      new FakeExecutor({
-        nodeId: 'n1',
-        hostname: 'n1',
-        missingImages: new Map([['bad:1', 'no such image']]),
-      }),
-    );
+    const c = (cluster = await clusterWithBadImage());
     const svc = await c.control.createService(
       base('api', {
         replicas: 2,

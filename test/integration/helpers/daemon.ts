@@ -1,5 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +98,36 @@ export class DaemonProcess {
     await rm(this.dir, { recursive: true, force: true });
   }
 
+  /** Runs the CLI and resolves with its stdout; throws with the command and output on failure. */
+  async cliOk(args: string[], timeoutMs = 60_000): Promise<string> {
+    const r = await this.cli(args, timeoutMs);
+    if (r.code !== 0)
+      throw new Error(`swarmlet ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  }
+
+  /**
+   * `swarmlet init` with 1 s heartbeats, the address pool `pool` and the cluster port on a free
+   * loopback port (another daemon on this machine may hold the default 4242); returns the
+   * node's id.
+   */
+  async initCluster(pool: string, extra: string[] = []): Promise<string> {
+    const listen = `127.0.0.1:${await freePort()}`;
+    await this.cliOk([
+      'init',
+      '--heartbeat-period',
+      '1s',
+      '--default-addr-pool',
+      pool,
+      '--listen-addr',
+      listen,
+      '--advertise-addr',
+      listen,
+      ...extra,
+    ]);
+    return (await this.client.info()).nodeId;
+  }
+
   /** Runs the CLI with `input` on its standard input (e.g. `unlock`). Never throws. */
   cliWithInput(
     args: string[],
@@ -125,6 +156,18 @@ export class DaemonProcess {
       if (input !== undefined) child.stdin?.end(input);
     });
   }
+}
+
+/** A TCP port free on loopback right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 export async function fileText(path: string): Promise<string> {
