@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Info, Node, ServiceView, Task } from '@swarmlet/api-types';
+import type { Info, Node, Service, ServiceView, Task } from '@swarmlet/api-types';
 import {
   MANAGERS,
   NODE_ADDRS,
@@ -77,6 +77,23 @@ export function listTasks(
 
 function parse<T>(text: string): T {
   return JSON.parse(text) as T;
+}
+
+/** `service inspect SERVICE` (its JSON array's one element) through `via`. */
+export function inspectService(
+  service: string,
+  via: NodeName | readonly NodeName[] = MANAGERS,
+): Promise<Service> {
+  return onAny(typeof via === 'string' ? [via] : via, async (n) => {
+    const [svc] = parse<Service[]>(await swarmlet(n, 'service', 'inspect', service));
+    if (!svc) throw new Error(`service inspect ${service}: empty answer`);
+    return svc;
+  });
+}
+
+/** `node update ARGS... NODE_ID` through the first manager that answers (e.g. `--label-add k=v`). */
+export async function updateNode(nodeId: string, ...args: string[]): Promise<void> {
+  await onAny(MANAGERS, (n) => swarmlet(n, 'node', 'update', ...args, nodeId));
 }
 
 /** Tasks desired and observed running. */

@@ -85,10 +85,13 @@ export class Scheduler {
               state: 'assigned' as const,
               timestamp,
               message: 'scheduler assigned task to node',
+              err: '',
             };
             tx.update('task', { ...t, nodeId: d.nodeId, status });
           } else if ('message' in d && t.status.message !== d.message) {
-            tx.update('task', { ...t, status: { ...t.status, message: d.message } });
+            // Also the error, as swarmkit does: `service ps` and the progress show why.
+            const status = { ...t.status, message: d.message, err: d.message };
+            tx.update('task', { ...t, status });
           }
         });
       }
