@@ -77,6 +77,17 @@ function startLoad(max = 20_000, maxMs = 120_000): Load {
   };
 }
 
+/** With failed requests, prints every task's state and its time, to match them against. */
+async function showTasksOnFailure(failures: readonly string[]): Promise<void> {
+  if (failures.length === 0) return;
+  const lines = (await listTasks(WEB)).map(
+    (t) =>
+      `${t.id} slot ${t.slot} ${envOf(t).join(',')} desired ${t.desiredState} ` +
+      `${t.status.state} at ${t.status.timestamp} ${t.status.err}`,
+  );
+  console.log(`rolling: failed requests: ${failures.join('; ')}\n${lines.join('\n')}`);
+}
+
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
@@ -139,6 +150,7 @@ describe('rolling update of a health-checked web service under load', () => {
       `rolling: update completed in ${rolled} ms; ${ok} requests answered, ${failures.length} failed`,
     );
 
+    await showTasksOnFailure(failures);
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(100);
     expect(svc.updateStatus?.message).toBe('update completed');
@@ -189,6 +201,7 @@ describe('rolling update of a health-checked web service under load', () => {
     );
     expect(tried.map((t) => t.status.state)).toContain('failed');
     expect(tried.filter((t) => t.status.state === 'running')).toEqual([]);
+    await showTasksOnFailure(failures);
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(20);
   });

@@ -73,6 +73,7 @@ describe('control plane on fake executors', () => {
     );
     const pending = cluster.tasks(svc.id).find((t) => t.slot === 3)!;
     expect(pending.status.message).toBe('no suitable node (1 node not available for new tasks)');
+    expect(pending.status.err).toBe(pending.status.message); // what `service ps` shows
     await cluster.control.scaleService('web', 2);
     await waitFor(
       'pending removed',
