@@ -199,7 +199,10 @@ export class DockerTaskController implements TaskController {
   async shutdown(): Promise<void> {
     // Every node has already stopped sending this task new connections (the map changed before
     // the stop was sent); give connections in flight time to finish before the signal.
+    // The delay starts once this node itself has applied the map without the task (its own
+    // ingress port may otherwise still send it connections when the delay is over).
     const drain = this.awaitingHealth ? 0 : (this.networking?.drainMs(this.task) ?? 0);
+    if (drain > 0) await this.networking?.whenUnserved?.(this.task.id);
     if (drain > 0) await new Promise((r) => setTimeout(r, drain));
     await this.stopContainer();
     this.networking?.detach(this.task.id);

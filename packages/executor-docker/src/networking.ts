@@ -20,6 +20,8 @@ export interface TaskNetworking {
   detach(taskId: string): void;
   /** Wait before stopping the task, so no node still sends it new connections. */
   drainMs(task: Task): number;
+  /** Resolves once this node's own rules no longer send the task traffic (bounded). */
+  whenUnserved?(taskId: string): Promise<void>;
 }
 
 /** Label on the docker networks the data plane creates. */

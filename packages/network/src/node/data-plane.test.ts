@@ -195,4 +195,53 @@ describe('NodeDataPlane', () => {
     expect(sh.lines()).toContain('ip link del dev vxlold');
     expect(sh.lines().filter((l) => l.startsWith('ip link add'))).toHaveLength(2);
   });
+
+  it('says a task is unserved only once a map without it is applied, not just received', async () => {
+    let gate: Promise<void> | undefined;
+    let open = (): void => undefined;
+    const rec = emptyShell();
+    const shell = {
+      run: async (cmd: string, args: readonly string[], opts?: { input?: string }) => {
+        if (gate) await gate;
+        return rec.run(cmd, args, opts);
+      },
+    };
+    dp = new NodeDataPlane({ bridges: new FakeBridges(), shell, dnsPort: 0, kernelIngress: false });
+    const map = base(0, 1);
+    const serving = { ...map, services: map.services.map((s) => ({ ...s, ports: [] })) };
+    dp.apply(serving);
+    await settle(dp);
+    await dp.attach('t9', 4242, [{ networkId: 'net1abcdefgh', addr: '10.9.0.9/24' }]);
+    let done = false;
+    const waiting = dp.whenUnserved('t1').then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(false);
+    // The map dropping t1 arrives, but the node's rules are still being rewritten (slow iptables).
+    gate = new Promise<void>((r) => (open = r));
+    dp.apply({ ...serving, services: serving.services.map((s) => ({ ...s, tasks: [] })) });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(done).toBe(false);
+    gate = undefined;
+    open();
+    await waiting;
+    expect(done).toBe(true);
+    const t0 = Date.now();
+    await dp.whenUnserved('never-served');
+    expect(Date.now() - t0).toBeLessThan(50);
+  });
+
+  it('gives up waiting after its timeout', async () => {
+    dp = new NodeDataPlane({
+      bridges: new FakeBridges(),
+      shell: emptyShell(),
+      dnsPort: 0,
+      kernelIngress: false,
+    });
+    const map = base(0, 1);
+    dp.apply({ ...map, services: map.services.map((s) => ({ ...s, ports: [] })) });
+    await settle(dp);
+    const t0 = Date.now();
+    await dp.whenUnserved('t1', 150);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+  });
 });

@@ -112,6 +112,9 @@ export class NodeDataPlane {
   private running: Promise<void> | undefined;
   private again = false;
   private waiters: (() => void)[] = [];
+  /** Tasks traffic was sent to as of the last pass that finished its ingress and VIP rules. */
+  private serving = new Set<string>();
+  private servingWaiters: (() => void)[] = [];
   private stopped = false;
   private readonly log: Logger;
 
@@ -191,6 +194,21 @@ export class NodeDataPlane {
     return serves && this.sandboxes.has(task.id) ? (this.opts.drainMs ?? 1000) : 0;
   }
 
+  /**
+   * Resolves once this node's ingress and VIP rules no longer send traffic to `taskId` (the map
+   * that dropped it is applied, not just received: under load iptables takes a while), or after
+   * `timeoutMs`. The drain delay starts only then.
+   */
+  async whenUnserved(taskId: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.serving.has(taskId) && !this.stopped && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.servingWaiters.push(() => (clearTimeout(timer), resolve()));
+      });
+    }
+  }
+
   /** Closes DNS servers and listeners and removes the node's ingress rules; links stay. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -201,6 +219,7 @@ export class NodeDataPlane {
     await removeChains(sh, 'nat', INGRESS_NAT_JUMPS).catch(() => undefined);
     await removeChains(sh, 'filter', INGRESS_FILTER_JUMPS).catch(() => undefined);
     for (const w of this.waiters.splice(0)) w();
+    for (const w of this.servingWaiters.splice(0)) w();
   }
 
   /** `stop`, then removes every overlay network of this node (leaving the cluster). */
@@ -250,6 +269,8 @@ export class NodeDataPlane {
     await this.syncUserIngress(targets);
     await this.syncKernelIngress(targets);
     await Promise.all([...this.sandboxes.values()].map((s) => this.syncSandbox(s)));
+    this.serving = new Set(map.services.flatMap((s) => s.tasks.map((t) => t.id)));
+    for (const w of this.servingWaiters.splice(0)) w();
     for (const net of map.networks) await this.syncNetwork(map, net);
     for (const w of this.waiters.splice(0)) w();
   }
