@@ -35,7 +35,7 @@ describe('service logs on 5 nodes', () => {
       TEST_IMAGE,
       'sh',
       '-c',
-      'i=0; while [ $i -lt 20 ]; do echo "line $i"; i=$((i+1)); done; echo oops >&2; sleep 3600',
+      'i=0; while [ $i -lt 20 ]; do echo "line $i"; i=$((i+1)); done; sleep 3600',
     );
     const tasks = await waitRunning(SERVICE, 5, { timeoutMs: 60_000 });
     expect(new Set(tasks.map((t) => t.nodeId)).size).toBe(5);
