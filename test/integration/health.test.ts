@@ -213,6 +213,14 @@ describe('health checks (real engine)', () => {
       'failed',
     );
     expect(failed.status.err).toBe('task: container unhealthy: gone-ok');
+    // Reported FAILED first (out of the traffic map), then its container is stopped.
+    await waitUntil(
+      async () => {
+        const label = [`${TASK_LABEL}=${running.id}`];
+        return (await docker.listContainers({ filters: { label } })).length === 0 || undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 200, message: 'the unhealthy container stopped' },
+    );
     await taskWhere(
       'hcc',
       (t) => t.id !== running.id && t.status.state === 'running',

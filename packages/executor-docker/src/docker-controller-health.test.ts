@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { isExecutorError } from '@swarmlet/agent';
-import { DockerTaskController } from './docker-controller.js';
+import { DockerTaskController, UNHEALTHY_EXIT } from './docker-controller.js';
 import type { TaskNetworking } from './networking.js';
 import { makeTestTask } from './test-task.js';
 
@@ -162,10 +162,35 @@ describe('DockerTaskController: wait watches the health check', () => {
     await tick(300);
     expect(engine.calls).toEqual(['start']);
     engine.health = 'unhealthy';
+    // Reported before the container is stopped: the task leaves the traffic map first.
     expect(await waiting).toEqual({
-      exitCode: 143,
+      exitCode: UNHEALTHY_EXIT,
       error: 'task: container unhealthy: not ready',
     });
+    await tick();
+    expect(engine.calls).toEqual(['start', 'stop']);
+  });
+
+  it('stops an unhealthy serving container only after this node stopped sending it traffic', async () => {
+    const engine = new FakeEngine();
+    engine.health = 'healthy';
+    let unserved = (): void => undefined;
+    const net: TaskNetworking = {
+      ...networking(50),
+      whenUnserved: () => new Promise<void>((r) => (unserved = r)),
+    };
+    const task = makeTestTask({ id: 'h2', nodeId: 'n1', container: { stopGracePeriodMs: 0 } });
+    const docker = engine.docker();
+    const ctlr = new DockerTaskController(async () => docker, task, 'n1', net);
+    await ctlr.start();
+    const waiting = ctlr.wait(new AbortController().signal);
+    await tick();
+    engine.health = 'unhealthy';
+    expect((await waiting).error).toBe('task: container unhealthy: not ready');
+    await tick(200);
+    expect(engine.calls).toEqual(['start']);
+    unserved();
+    await tick(150);
     expect(engine.calls).toEqual(['start', 'stop']);
   });
 

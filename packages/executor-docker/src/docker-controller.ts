@@ -26,6 +26,9 @@ export interface ControllerFiles {
   payload: TaskFilesPayload | undefined;
 }
 
+/** The exit code reported for a task whose container failed its health check (still running). */
+export const UNHEALTHY_EXIT = -1;
+
 /** Runtime error text of a container's state: the engine's error, else OOM, else empty. */
 export function stateError(state: ContainerInspectInfo['State']): string {
   if (state.Error !== '') return state.Error;
@@ -163,22 +166,30 @@ export class DockerTaskController implements TaskController {
     // Not awaited: VIP rules are applied beside the wait, so a desired-state change that aborts
     // the wait is never held up by the data plane.
     void this.attach().catch(() => undefined);
-    // An unhealthy container is stopped; its exit then carries the health check's verdict.
+    // A container that turns unhealthy ends the wait at once: the task is reported FAILED while
+    // its container still runs, so every node drops it from the traffic map first; the
+    // container is stopped behind that (`retireUnhealthy`).
     const watch = new AbortController();
-    let unhealthy: string | undefined;
-    void watchUnhealthy(() => this.inspectInfo(), AbortSignal.any([signal, watch.signal])).then(
-      async (error) => {
-        if (error === undefined || watch.signal.aborted) return;
-        unhealthy = error;
-        await this.stopContainer().catch(() => undefined);
-      },
+    const both = AbortSignal.any([signal, watch.signal]);
+    const unhealthy = watchUnhealthy(() => this.inspectInfo(), both).then((error) =>
+      error === undefined || watch.signal.aborted ? new Promise<never>(() => undefined) : error,
     );
     let exitCode: number;
     try {
-      const result = (await docker.getContainer(this.name).wait({ abortSignal: signal })) as {
+      const exited = docker.getContainer(this.name).wait({ abortSignal: both }) as Promise<{
         StatusCode: number;
-      };
-      exitCode = result.StatusCode;
+      }>;
+      const first = await Promise.race([
+        exited.then((r) => ({ exitCode: r.StatusCode })),
+        unhealthy.then((error) => ({ error })),
+      ]);
+      if ('error' in first) {
+        watch.abort();
+        exited.catch(() => undefined);
+        void this.retireUnhealthy();
+        return { exitCode: UNHEALTHY_EXIT, error: first.error };
+      }
+      exitCode = first.exitCode;
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       if (statusCode(err) === 404)
@@ -189,11 +200,28 @@ export class DockerTaskController implements TaskController {
     }
     // The container has exited: the task is over (a restart is a new task), so are its files.
     await this.releaseFiles().catch(() => undefined);
-    if (unhealthy !== undefined) return { exitCode, error: unhealthy };
     if (exitCode === 0) return { exitCode, error: '' };
     const info = await this.inspectInfo().catch(() => undefined);
     const error = info === undefined ? '' : stateError(info.State);
     return { exitCode, error: error === '' ? `task: non-zero exit (${exitCode})` : error };
+  }
+
+  /**
+   * Stops a container that failed its health check, once this node no longer sends it traffic
+   * and the drain delay has passed (its task is already reported FAILED, which takes it out of
+   * every node's map).
+   */
+  private async retireUnhealthy(): Promise<void> {
+    try {
+      const drain = this.networking?.drainMs(this.task) ?? 0;
+      if (drain > 0) await this.networking?.whenUnserved?.(this.task.id);
+      if (drain > 0) await new Promise((r) => setTimeout(r, drain));
+      await this.stopContainer();
+    } catch {
+      // The container is gone or the engine is away: the task's removal cleans it up.
+    }
+    this.networking?.detach(this.task.id);
+    await this.releaseFiles().catch(() => undefined);
   }
 
   async shutdown(): Promise<void> {
