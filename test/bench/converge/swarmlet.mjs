@@ -54,8 +54,10 @@ export async function startDaemon(extraArgs = []) {
 /** Starts a daemon, inits a cluster, and returns helpers to measure and clean up. */
 export async function startSwarmlet(engineConcurrency) {
   const extra = engineConcurrency ? ['--engine-concurrency', String(engineConcurrency)] : [];
+  if (process.env.BENCH_NO_DATA_PLANE) extra.push('--no-data-plane');
   const { client, stop } = await startDaemon(extra);
   return {
+    client,
     async converge(name, replicas, image, args) {
       const t0 = performance.now();
       const existing = await client.listServices();
