@@ -48,7 +48,7 @@ export {
   type IngressPort,
   type VipRule,
 } from './rules.js';
-export { applyChains, removeChains, type IptablesTable } from './iptables.js';
+export { applyChains, refillChains, removeChains, type IptablesTable } from './iptables.js';
 export {
   RecordingShell,
   commandFailure,

@@ -35,6 +35,18 @@ export async function applyChains(
 }
 
 /**
+ * Refills chains whose jumps `applyChains` already made: the `rules` of one or more tables (each
+ * `*table ... COMMIT`) in a single `iptables-restore --noflush`, so one process replaces them
+ * atomically. Use `applyChains` first (and again if the chains may be gone).
+ */
+export async function refillChains(sh: Shell, rules: string): Promise<void> {
+  if (!/^\*(nat|filter)\n/.test(rules)) {
+    throw new DataPlaneError('INVALID_ARGUMENT', 'refillChains: rules must start with a table');
+  }
+  await sh.run('iptables-restore', [...LOCK_WAIT, '--noflush'], { input: rules });
+}
+
+/**
  * Removes every rule of each parent that jumps to one of our chains, then flushes and deletes
  * the chains. Absent jumps, chains and parents are fine (clean-up after a partial setup).
  */

@@ -244,4 +244,41 @@ describe('NodeDataPlane', () => {
     await dp.whenUnserved('t1', 150);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
   });
+
+  it('after the first sync, refills a namespace VIP chains with one iptables-restore per change', async () => {
+    const sh = emptyShell();
+    dp = new NodeDataPlane({
+      bridges: new FakeBridges(),
+      shell: sh,
+      dnsPort: 0,
+      kernelIngress: false,
+    });
+    const map = base(0, 1);
+    const noPorts = { ...map, services: map.services.map((s) => ({ ...s, ports: [] })) };
+    dp.apply(noPorts);
+    await settle(dp);
+    await dp.attach('t9', 4242, [{ networkId: 'net1abcdefgh', addr: '10.9.0.9/24' }]);
+    const inNs = () => sh.calls.filter((c) => c.args.includes('4242'));
+    const first = inNs().length;
+    expect(first).toBeGreaterThan(2); // chains, then the jumps checked and made
+    const moved = {
+      ...noPorts,
+      services: noPorts.services.map((s) => ({
+        ...s,
+        tasks: [
+          {
+            ...s.tasks[0]!,
+            id: 't2',
+            networks: [{ networkId: 'net1abcdefgh', addr: '10.9.0.7/24' }],
+          },
+        ],
+      })),
+    };
+    dp.apply(moved);
+    await settle(dp);
+    const later = inNs().slice(first);
+    expect(later.map((c) => c.args.slice(4, 5)[0])).toEqual(['iptables-restore']);
+    expect(later[0]!.input).toMatch(/^\*nat\n[\s\S]*COMMIT\n\*filter\n[\s\S]*COMMIT\n$/);
+    expect(later[0]!.input).toContain('--to-destination 10.9.0.7');
+  });
 });

@@ -18,6 +18,7 @@ import {
   SANDBOX_VIP_JUMPS,
   SANDBOX_VIP_REJECT_JUMPS,
   applyChains,
+  refillChains,
   ensureVxlan,
   inNetns,
   ingressFilterRules,
@@ -73,6 +74,8 @@ interface Sandbox {
   networkIds: string[];
   addrs: string[];
   rules: string;
+  /** The jumps to our chains exist in the namespace: later changes only refill the chains. */
+  jumped?: boolean;
 }
 
 interface VxlanLink {
@@ -404,8 +407,14 @@ export class NodeDataPlane {
     if (rules === s.rules) return;
     const sh = inNetns(this.opts.shell, s.pid);
     try {
-      await applyChains(sh, 'nat', SANDBOX_VIP_JUMPS, nat);
-      await applyChains(sh, 'filter', SANDBOX_VIP_REJECT_JUMPS, filter);
+      // One process per change once the jumps exist: a rolling update changes the map several
+      // times per batch, and every task namespace on the node is rewritten each time.
+      if (s.jumped) await refillChains(sh, rules);
+      else {
+        await applyChains(sh, 'nat', SANDBOX_VIP_JUMPS, nat);
+        await applyChains(sh, 'filter', SANDBOX_VIP_REJECT_JUMPS, filter);
+        s.jumped = true;
+      }
       s.rules = rules;
     } catch (err) {
       // The container may have exited meanwhile; the next map retries live ones.
