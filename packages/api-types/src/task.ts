@@ -34,17 +34,12 @@ export const TaskSchema = Type.Object({
   /** Jobs: the service's `jobIteration` this task belongs to. */
   jobIteration: Type.Optional(Type.Integer({ minimum: 0 })),
   /**
-   * A task created in desired state `ready` waits here before it is released to `running`:
-   * until `until` (ISO time) and, with `slotStopped`, until no older task of its slot (same slot
-   * number, or same node for global services) is active (a stop-first update). Absent: a
-   * restart delay, released at creation + the restart policy's delay.
+   * A stop-first update's replacement: created in desired state `ready`, it is released to
+   * `running` once no other task of its slot (same slot number, or same node for global
+   * services) is active. Without it a task held in `ready` is a delayed restart, released at
+   * creation + the restart policy's delay.
    */
-  hold: Type.Optional(
-    Type.Object({
-      until: Type.Optional(Type.String()),
-      slotStopped: Type.Optional(Type.Boolean()),
-    }),
-  ),
+  waitsForSlot: Type.Optional(Type.Boolean()),
   /** Filled by the allocator: the task's address (CIDR form) on each of its networks. */
   networks: Type.Optional(
     Type.Array(Type.Object({ networkId: Type.String(), addr: Type.String() })),

@@ -149,7 +149,7 @@ export function registerServiceWrites(service: Command, ctx: CommandContext): vo
       .option('--mount-rm <target>', 'remove a mount by its target path (repeatable)', collect),
   ).action(async (ref: string, flags: UpdateFlags & FileRefFlags & MountFlags & WaitFlags) => {
     timeoutMs(flags);
-    if ((flags as { rollback?: boolean }).rollback) return rollbackCommand(ctx, ref, flags);
+    if (flags.rollback) return rollbackCommand(ctx, ref, flags);
     const networks =
       flags.networkRm?.length || flags.networkAdd?.length ? await ctx.client().listNetworks() : [];
     const names = networks.map((n) => ({ id: n.id, name: n.spec.name }));

@@ -65,7 +65,8 @@ export function oneOf<T extends string>(flag: string, value: string, allowed: re
 
 type Resources = { nanoCpus?: number; memoryBytes?: number };
 
-function resources(
+/** `--limit-*` / `--reserve-*`: only the given values; undefined when neither is. */
+export function resources(
   cpuFlag: string,
   cpu?: string,
   memFlag?: string,
@@ -78,7 +79,8 @@ function resources(
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
-function restartPolicy(f: CreateFlags): ServiceSpecInput['task']['restartPolicy'] {
+/** The `--restart-*` flags given (a partial policy), or undefined. */
+export function restartPolicy(f: CreateFlags): ServiceSpecInput['task']['restartPolicy'] {
   const p: NonNullable<ServiceSpecInput['task']['restartPolicy']> = {};
   if (f.restartCondition !== undefined) {
     p.condition = oneOf<RestartCondition>(
@@ -174,19 +176,27 @@ function placementOf(
   f: CreateFlags,
 ): NonNullable<ServiceSpecInput['task']['placement']> | undefined {
   const placement: NonNullable<ServiceSpecInput['task']['placement']> = {};
-  for (const c of f.constraint ?? []) {
-    if (!/^\s*[^=!\s]+\s*(==|!=)\s*\S/.test(c))
-      throw invalidFlag('--constraint', c, 'expected KEY==VALUE or KEY!=VALUE');
-  }
+  for (const c of f.constraint ?? []) checkConstraint('--constraint', c);
   if (f.constraint?.length) placement.constraints = f.constraint;
-  const prefs = (f.placementPref ?? []).map((p) => {
-    const m = /^spread=(\S+)$/.exec(p.trim());
-    if (!m?.[1]) throw invalidFlag('--placement-pref', p, 'expected spread=node.labels.KEY');
-    return { spread: m[1] };
-  });
+  const prefs = (f.placementPref ?? []).map((p) => ({
+    spread: parseSpreadPref('--placement-pref', p),
+  }));
   if (prefs.length > 0) placement.preferences = prefs;
   if (f.replicasMaxPerNode !== undefined) {
     placement.maxReplicasPerNode = parseCount('--replicas-max-per-node', f.replicasMaxPerNode);
   }
   return Object.keys(placement).length > 0 ? placement : undefined;
+}
+
+/** A `--constraint`'s syntax, for a quick usage error (the manager checks the keys). */
+export function checkConstraint(flag: string, c: string): void {
+  if (!/^\s*[^=!\s]+\s*(==|!=)\s*\S/.test(c))
+    throw invalidFlag(flag, c, 'expected KEY==VALUE or KEY!=VALUE');
+}
+
+/** `spread=KEY` → `KEY`. */
+export function parseSpreadPref(flag: string, raw: string): string {
+  const m = /^spread=(\S+)$/.exec(raw.trim());
+  if (!m?.[1]) throw invalidFlag(flag, raw, 'expected spread=node.labels.KEY');
+  return m[1];
 }

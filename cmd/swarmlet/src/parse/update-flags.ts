@@ -1,16 +1,23 @@
 import type { Command } from 'commander';
 import type { ServiceSpec, UpdateConfig } from '@swarmlet/api-types';
-import { RESTART_CONDITIONS, type Placement, type RestartCondition } from '@swarmlet/api-types';
+import type { Placement } from '@swarmlet/api-types';
 import { invalidFlag } from '../errors.js';
-import { parseBytes, parseCpus } from './bytes.js';
 import { parseDuration } from './duration.js';
 import { parsePublish } from './publish.js';
-import { flagValue, oneOf } from './service-flags.js';
+import {
+  checkConstraint,
+  flagValue,
+  parseSpreadPref,
+  resources,
+  restartPolicy,
+} from './service-flags.js';
 import { updateConfigsOf, withUpdateConfigFlags, type UpdateConfigFlags } from './update-config.js';
 import { collect, parseCount, parseEnv, parseLabels, shellSplit } from './words.js';
 
 /** `service update` options as commander hands them over. */
 export interface UpdateFlags extends UpdateConfigFlags {
+  /** `--rollback`: run `service rollback` instead. */
+  rollback?: boolean;
   replicas?: string;
   image?: string;
   envAdd?: string[];
@@ -147,14 +154,12 @@ export function applyUpdateFlags(
   if (f.stopGracePeriod !== undefined)
     c.stopGracePeriodMs = flagValue('--stop-grace-period', f.stopGracePeriod, parseDuration);
   const r = next.task.resources;
-  if (f.limitCpu !== undefined) r.limits.nanoCpus = flagValue('--limit-cpu', f.limitCpu, parseCpus);
-  if (f.limitMemory !== undefined)
-    r.limits.memoryBytes = flagValue('--limit-memory', f.limitMemory, parseBytes);
-  if (f.reserveCpu !== undefined)
-    r.reservations.nanoCpus = flagValue('--reserve-cpu', f.reserveCpu, parseCpus);
-  if (f.reserveMemory !== undefined)
-    r.reservations.memoryBytes = flagValue('--reserve-memory', f.reserveMemory, parseBytes);
-  applyRestart(next, f);
+  Object.assign(r.limits, resources('--limit-cpu', f.limitCpu, '--limit-memory', f.limitMemory));
+  Object.assign(
+    r.reservations,
+    resources('--reserve-cpu', f.reserveCpu, '--reserve-memory', f.reserveMemory),
+  );
+  Object.assign(next.task.restartPolicy, restartPolicy(f));
   applyPorts(next, f);
   applyNetworks(next, f, networks);
   applyPlacement(next, f);
@@ -167,22 +172,6 @@ export function applyUpdateFlags(
     next.rollbackConfig = { ...spec.rollbackConfig, ...configs.rollbackConfig } as UpdateConfig;
   if (f.force) next.task.forceUpdate += 1;
   return next;
-}
-
-function applyRestart(next: ServiceSpec, f: UpdateFlags): void {
-  const p = next.task.restartPolicy;
-  if (f.restartCondition !== undefined)
-    p.condition = oneOf<RestartCondition>(
-      '--restart-condition',
-      f.restartCondition,
-      RESTART_CONDITIONS,
-    );
-  if (f.restartDelay !== undefined)
-    p.delayMs = flagValue('--restart-delay', f.restartDelay, parseDuration);
-  if (f.restartMaxAttempts !== undefined)
-    p.maxAttempts = parseCount('--restart-max-attempts', f.restartMaxAttempts);
-  if (f.restartWindow !== undefined)
-    p.windowMs = flagValue('--restart-window', f.restartWindow, parseDuration);
 }
 
 /** `--publish-rm 80` or `80/udp` removes by target port (and protocol, tcp by default). */
@@ -220,18 +209,16 @@ function applyPlacement(next: ServiceSpec, f: UpdateFlags): void {
   if (f.constraintAdd?.length || f.constraintRm?.length) {
     const rm = new Set((f.constraintRm ?? []).map((c) => c.replace(/\s+/g, '')));
     const kept = (p.constraints ?? []).filter((c) => !rm.has(c.replace(/\s+/g, '')));
+    for (const c of f.constraintAdd ?? []) checkConstraint('--constraint-add', c);
     p.constraints = [...kept, ...(f.constraintAdd ?? [])];
   }
   if (f.placementPrefAdd?.length || f.placementPrefRm?.length) {
-    const spread = (raw: string, flag: string): string => {
-      const m = /^spread=(\S+)$/.exec(raw.trim());
-      if (!m?.[1]) throw invalidFlag(flag, raw, 'expected spread=node.labels.KEY');
-      return m[1];
-    };
-    const rm = new Set((f.placementPrefRm ?? []).map((x) => spread(x, '--placement-pref-rm')));
+    const rm = new Set(
+      (f.placementPrefRm ?? []).map((x) => parseSpreadPref('--placement-pref-rm', x)),
+    );
     const kept = (p.preferences ?? []).filter((x) => !rm.has(x.spread));
     const added = (f.placementPrefAdd ?? []).map((x) => ({
-      spread: spread(x, '--placement-pref-add'),
+      spread: parseSpreadPref('--placement-pref-add', x),
     }));
     p.preferences = [...kept, ...added];
   }

@@ -1,4 +1,4 @@
-import type { Task, TaskState, UpdateStatus } from '@swarmlet/api-types';
+import type { TaskState, UpdateStatus } from '@swarmlet/api-types';
 
 /**
  * What a reconciler decides; the loop applies a whole list in one store batch.
@@ -11,7 +11,7 @@ import type { Task, TaskState, UpdateStatus } from '@swarmlet/api-types';
  *   service's spec and previous spec (an automatic rollback after failures).
  *
  * A `create` of a global service names its `nodeId` (slot 0); a job task carries its
- * `jobIteration`; `hold` delays the release of a task created in `ready` (see `Task.hold`).
+ * `jobIteration`; `waitsForSlot` marks a stop-first replacement (see `Task.waitsForSlot`).
  */
 export type OrchestratorAction =
   | {
@@ -21,7 +21,7 @@ export type OrchestratorAction =
       restart: boolean;
       nodeId?: string;
       jobIteration?: number;
-      hold?: Task['hold'];
+      waitsForSlot?: boolean;
     }
   | { type: 'set-desired'; taskId: string; desiredState: TaskState; message: string }
   | { type: 'delete'; taskId: string }

@@ -171,7 +171,7 @@ describe('planGlobal', () => {
       nodeId: 'a',
       desiredState: 'ready',
       restart: false,
-      hold: { slotStopped: true },
+      waitsForSlot: true,
     });
   });
 });

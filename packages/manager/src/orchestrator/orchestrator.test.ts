@@ -78,7 +78,7 @@ describe('releaseHeldTasks', () => {
   });
 
   describe('stop-first holds', () => {
-    const held: Task = { ...task('new', T0, 'ready', svc), hold: { slotStopped: true } };
+    const held: Task = { ...task('new', T0, 'ready', svc), waitsForSlot: true };
     const old = (state: TaskState): Task => ({
       ...task('old', T0 - 60_000, 'shutdown', svc),
       status: { ...held.status, state },
@@ -110,11 +110,6 @@ describe('releaseHeldTasks', () => {
     it('does not wait for tasks of other slots', () => {
       const other: Task = { ...old('running'), slot: 2 };
       expect(releaseHeldTasks([other, held], T0).release).toHaveLength(1);
-    });
-
-    it('honours a hold time', () => {
-      const timed: Task = { ...held, hold: { until: new Date(T0 + 2_000).toISOString() } };
-      expect(releaseHeldTasks([timed], T0 + 1_000)).toEqual({ release: [], wakeAt: T0 + 2_000 });
     });
   });
 });

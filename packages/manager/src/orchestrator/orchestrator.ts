@@ -139,8 +139,8 @@ interface Plan {
 }
 
 /**
- * Tasks held in `ready` move to `running` once due: a restart delay after its creation, or as
- * its `hold` says (a time, and for a stop-first update no other task of its slot active).
+ * Tasks held in `ready` move to `running` once due: a restart delay after their creation, or
+ * for a stop-first replacement (`waitsForSlot`) once no other task of its slot is active.
  */
 export function releaseHeldTasks(
   tasks: readonly Task[],
@@ -150,19 +150,17 @@ export function releaseHeldTasks(
   let wakeAt = Infinity;
   for (const t of tasks) {
     if (t.desiredState !== 'ready') continue;
-    if (t.hold?.slotStopped && tasks.some((o) => o.id !== t.id && sameSlotActive(o, t))) continue;
+    if (t.waitsForSlot && tasks.some((o) => o.id !== t.id && sameSlotActive(o, t))) continue;
     // The task's own policy: a later spec change must not shorten or stretch a pending delay.
-    const due = t.hold
-      ? t.hold.until
-        ? Date.parse(t.hold.until)
-        : -Infinity
+    const due = t.waitsForSlot
+      ? -Infinity
       : Date.parse(t.meta.createdAt) + t.spec.restartPolicy.delayMs;
     if (due <= now)
       release.push({
         type: 'set-desired',
         taskId: t.id,
         desiredState: 'running',
-        message: t.hold?.slotStopped ? 'the task it replaces has stopped' : 'restart delay elapsed',
+        message: t.waitsForSlot ? 'the task it replaces has stopped' : 'restart delay elapsed',
       });
     else wakeAt = Math.min(wakeAt, due);
   }
@@ -225,7 +223,7 @@ function newTask(
     spec: service.spec.task,
     specVersion: service.meta.version,
     ...(a.jobIteration !== undefined ? { jobIteration: a.jobIteration } : {}),
-    ...(a.hold ? { hold: a.hold } : {}),
+    ...(a.waitsForSlot ? { waitsForSlot: true } : {}),
     desiredState: a.desiredState,
     status: {
       state: 'new',

@@ -99,7 +99,7 @@ describe('planUpdate: batches', () => {
         slot: 1,
         restart: false,
         desiredState: 'ready',
-        hold: { slotStopped: true },
+        waitsForSlot: true,
       },
     ]);
   });

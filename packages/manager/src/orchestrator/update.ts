@@ -134,7 +134,7 @@ function replace(
   if (order === 'start-first') return [{ ...create, desiredState: 'running' }];
   return [
     ...old.map((t) => shutdown(t.id, 'shut down for a stop-first update')),
-    { ...create, desiredState: 'ready', hold: { slotStopped: true } },
+    { ...create, desiredState: 'ready', waitsForSlot: true },
   ];
 }
 
